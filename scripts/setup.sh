@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Installs what is missing, and nothing else. Sourced by serve.sh and test.sh.
+#   setup_build   the wasm32 target, wasm-bindgen-cli (= Cargo.lock's version) and trunk
+#   setup_test    + Chromium, chromedriver, Mesa's Vulkan (lavapipe) and the npm test tools
+# Every tool comes from a package registry (crates.io, Debian, npm): nothing is downloaded from
+# elsewhere, so this works on the project's offline-but-for-registries machines.
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# One target dir outside the clone, so that CI runs and later checkouts build warm.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/playground/target}"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+WASM_BINDGEN_VERSION="$(grep -A1 '^name = "wasm-bindgen"$' "$ROOT/Cargo.lock" | sed -n 's/^version = "\(.*\)"/\1/p')"
+TRUNK_VERSION="0.21.14" # 0.22 needs rustc 1.96; this toolchain is 1.95
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "apt-get install ${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+}
+
+setup_build() {
+  if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    log "rustup target add wasm32-unknown-unknown"
+    rustup target add wasm32-unknown-unknown
+  fi
+  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+    log "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 3 minutes)"
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --locked --force
+  fi
+  if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
+    log "cargo install trunk $TRUNK_VERSION (about 9 minutes)"
+    cargo install trunk --version "$TRUNK_VERSION" --locked --force
+  fi
+}
+
+setup_test() {
+  setup_build
+  apt_install chromium chromium-driver mesa-vulkan-drivers
+  if [ ! -d "$ROOT/node_modules/playwright-core" ]; then
+    log "npm ci (playwright-core; it drives Debian's Chromium, it downloads no browser)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund)
+  fi
+}
+
+# Build the site into dist/ (release wasm, shared with the headless wasm tests' artifacts).
+build_site() {
+  log "trunk build"
+  (cd "$ROOT" && trunk build)
+}

@@ -1,0 +1,221 @@
+//! `playground`: train a method from the terminal, the way to pretrain, benchmark and reproduce
+//! results outside the browser. Runs the same core as the page.
+//!
+//! ```text
+//! cargo run -- train --method rotation --seconds 60            # train, then evaluate
+//! cargo run -- train --steps 300 --batch-size 64 --backend gpu # on wgpu (Vulkan)
+//! cargo run -- bench --steps 50                                # steps/s, time to first step
+//! ```
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() -> std::process::ExitCode {
+    match cli::run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod cli {
+    use std::path::PathBuf;
+    use std::time::{Duration, Instant};
+
+    use clap::{Args, Parser, Subcommand};
+    use indicatif::{ProgressBar, ProgressStyle};
+    use unsupervised_playground::backend::{BackendRequest, Compute};
+    use unsupervised_playground::data::{DatasetName, ImageSet};
+    use unsupervised_playground::methods::{MethodConfig, RotationConfig, TrainingData};
+    use unsupervised_playground::session::Session;
+    use unsupervised_playground::{Error, Result};
+
+    #[derive(Parser)]
+    #[command(name = "playground", about = "Unsupervised Playground: train methods natively")]
+    struct Cli {
+        #[command(subcommand)]
+        command: Command,
+    }
+
+    #[derive(Subcommand)]
+    enum Command {
+        /// Train a method, then evaluate it (held-out pretext accuracy, linear probe).
+        Train(Common),
+        /// Measure time to first step and steps per second (no evaluation).
+        Bench(Common),
+    }
+
+    #[derive(Args)]
+    struct Common {
+        /// Method to train.
+        #[arg(long, default_value = "rotation")]
+        method: String,
+        /// Dataset: mnist or fashion.
+        #[arg(long, default_value = "mnist")]
+        dataset: String,
+        /// Steps to train (ignored when --seconds is given).
+        #[arg(long, default_value_t = 300)]
+        steps: u64,
+        /// Train for this many seconds instead of a fixed number of steps.
+        #[arg(long)]
+        seconds: Option<f64>,
+        /// Images per step.
+        #[arg(long)]
+        batch_size: Option<usize>,
+        /// Adam learning rate.
+        #[arg(long)]
+        learning_rate: Option<f64>,
+        /// Seed of the init and the batch order.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// cpu, gpu (wgpu/Vulkan) or auto (PLAYGROUND_BACKEND, else cpu).
+        #[arg(long, default_value = "auto")]
+        backend: String,
+        /// Steps between two reads of the loss (each read waits for the device).
+        #[arg(long, default_value_t = 25)]
+        report_every: u64,
+        /// Folder holding the `.upgd` datasets.
+        #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/www/data"))]
+        data_dir: PathBuf,
+    }
+
+    pub fn run() -> Result<()> {
+        let cli = Cli::parse();
+        match cli.command {
+            Command::Train(args) => train(&args, true),
+            Command::Bench(args) => train(&args, false),
+        }
+    }
+
+    fn method_config(args: &Common) -> Result<MethodConfig> {
+        let dataset = match args.dataset.as_str() {
+            "mnist" => DatasetName::Mnist,
+            "fashion" => DatasetName::Fashion,
+            other => {
+                return Err(Error::config(
+                    "dataset",
+                    format!("unknown dataset {other:?}; expected mnist or fashion"),
+                ));
+            }
+        };
+        match args.method.as_str() {
+            "rotation" => {
+                let d = RotationConfig::default();
+                Ok(MethodConfig::Rotation(RotationConfig {
+                    dataset,
+                    batch_size: args.batch_size.unwrap_or(d.batch_size),
+                    learning_rate: args.learning_rate.unwrap_or(d.learning_rate),
+                    seed: args.seed.unwrap_or(d.seed),
+                }))
+            }
+            other => Err(Error::config(
+                "method",
+                format!(
+                    "unknown method {other:?}; expected one of {}",
+                    MethodConfig::NAMES.join(", ")
+                ),
+            )),
+        }
+    }
+
+    fn train(args: &Common, evaluate: bool) -> Result<()> {
+        let config = method_config(args)?;
+        let compute = Compute::native(args.backend.parse::<BackendRequest>()?)?;
+        let path = args.data_dir.join(config.dataset().file_name());
+        let bytes = std::fs::read(&path)
+            .map_err(|e| Error::data(path.display().to_string(), e))?;
+        let set = ImageSet::decode(&bytes, &path.display().to_string())?;
+        let data = TrainingData::upload(config.dataset(), &set, &compute)?;
+        let mut session = Session::new(config.clone(), &data, &compute)?;
+        eprintln!(
+            "{} on {} ({} training / {} held-out images), backend: {}",
+            config.name(),
+            config.dataset().as_str(),
+            data.train.len(),
+            data.held_out.len(),
+            compute.description
+        );
+
+        // First step on its own: it includes shader compilation / kernel warm-up.
+        let started = Instant::now();
+        session.train(1)?;
+        let first = pollster::block_on(session.report())?;
+        let first_step = started.elapsed();
+
+        let budget = args.seconds.map(Duration::from_secs_f64);
+        let bar = match budget {
+            Some(b) => ProgressBar::new(b.as_millis() as u64),
+            None => ProgressBar::new(args.steps),
+        };
+        bar.set_style(
+            ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
+                .expect("a valid template"),
+        );
+        let loop_start = Instant::now();
+        let mut last = first;
+        loop {
+            let done = match budget {
+                Some(b) => loop_start.elapsed() >= b,
+                None => session.step() >= args.steps,
+            };
+            if done {
+                break;
+            }
+            let n = match budget {
+                Some(_) => args.report_every,
+                None => args.report_every.min(args.steps - session.step()),
+            };
+            session.train(n as usize)?;
+            last = pollster::block_on(session.report())?;
+            let metrics: Vec<String> = last
+                .metrics
+                .iter()
+                .map(|m| format!("{} {:.4}", m.name, m.value))
+                .collect();
+            bar.set_message(format!("step {} {}", last.step, metrics.join(" ")));
+            match budget {
+                Some(b) => bar.set_position(loop_start.elapsed().min(b).as_millis() as u64),
+                None => bar.set_position(session.step()),
+            }
+        }
+        bar.finish();
+        let train_time = loop_start.elapsed().as_secs_f64();
+        let steps = session.step() - 1;
+        println!("time to first step: {:.3} s", first_step.as_secs_f64());
+        println!(
+            "trained {} steps in {:.1} s: {:.2} steps/s (batch {})",
+            steps,
+            train_time,
+            steps as f64 / train_time,
+            match &config {
+                MethodConfig::Rotation(c) => c.batch_size,
+            }
+        );
+        for m in &last.metrics {
+            println!("last training {}: {:.4}", m.name, m.value);
+        }
+        if evaluate {
+            let t = Instant::now();
+            let eval = pollster::block_on(session.evaluate())?;
+            if let Some(acc) = eval.pretext_accuracy {
+                println!("held-out pretext accuracy: {:.2}%", 100.0 * acc);
+            }
+            if let Some(p) = eval.probe {
+                println!(
+                    "linear probe ({} labels, {} held-out): trained encoder {:.2}%, random-init encoder {:.2}%, gain {:+.2} points",
+                    p.labelled,
+                    p.held_out,
+                    100.0 * p.trained,
+                    100.0 * p.random_init,
+                    100.0 * (p.trained - p.random_init)
+                );
+            }
+            println!("evaluation took {:.1} s", t.elapsed().as_secs_f64());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,302 @@
+//! One file per method, and what they share: the [`Method`] trait every session drives, the
+//! report / example / evaluation types, and the on-device metric accumulator.
+//!
+//! Rust owns one step, the caller owns the loop: [`Method::train`] only enqueues work on the
+//! device (forward, backward, optimizer update) and never reads a tensor back. Values reach the
+//! host once per report, through one asynchronous [`Transaction`].
+
+pub mod rotation;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use burn::tensor::{Tensor, Transaction};
+use serde::{Deserialize, Serialize};
+
+use crate::backend::Compute;
+use crate::data::{DatasetName, DeviceImages, ImageSet};
+use crate::{Error, Result};
+
+pub use rotation::{Rotation, RotationConfig};
+
+/// A future that owns everything it needs (no borrow of the session), so the page can keep
+/// training while an evaluation runs.
+pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
+
+/// The configuration of any method: which method, and its hyperparameters.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "method", rename_all = "snake_case")]
+pub enum MethodConfig {
+    /// Rotation prediction (RotNet).
+    Rotation(RotationConfig),
+}
+
+impl MethodConfig {
+    /// Names accepted in the `method` field.
+    pub const NAMES: [&'static str; 1] = ["rotation"];
+
+    /// The method's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            MethodConfig::Rotation(_) => "rotation",
+        }
+    }
+
+    /// The dataset the method trains on.
+    pub fn dataset(&self) -> DatasetName {
+        match self {
+            MethodConfig::Rotation(c) => c.dataset,
+        }
+    }
+
+    /// Check every field against the data it will run on; the error names the field.
+    pub fn validate(&self, data: &TrainingData) -> Result<()> {
+        match self {
+            MethodConfig::Rotation(c) => c.validate(data),
+        }
+    }
+
+    /// Validate, then build the method on `compute`'s device.
+    pub fn build(&self, data: &TrainingData, compute: &Compute) -> Result<Box<dyn Method>> {
+        self.validate(data)?;
+        Ok(match self {
+            MethodConfig::Rotation(c) => Box::new(Rotation::new(c.clone(), data, compute)),
+        })
+    }
+}
+
+/// A dataset's two parts, uploaded once to the device and shared by every session on it.
+#[derive(Debug, Clone)]
+pub struct TrainingData {
+    /// Which dataset.
+    pub name: DatasetName,
+    /// Class names (for labels in the page; methods never see labels).
+    pub class_names: Vec<String>,
+    /// The training part.
+    pub train: DeviceImages,
+    /// The held-out part, for evaluation only.
+    pub held_out: DeviceImages,
+}
+
+impl TrainingData {
+    /// Split `set` with the fixed seed and upload both parts to `compute`'s device.
+    pub fn upload(name: DatasetName, set: &ImageSet, compute: &Compute) -> Result<Self> {
+        let split = crate::data::Split::new(set)?;
+        Ok(TrainingData {
+            name,
+            class_names: set.class_names.clone(),
+            train: DeviceImages::upload(&split.train, &compute.device),
+            held_out: DeviceImages::upload(&split.held_out, &compute.device),
+        })
+    }
+}
+
+/// What every method's session can do. Implementations live one per file in this module.
+pub trait Method {
+    /// Enqueue `steps` training steps. Never reads a tensor back.
+    fn train(&mut self, steps: usize);
+
+    /// Steps taken since the last reset.
+    fn step(&self) -> u64;
+
+    /// Take the metrics accumulated since the last call (their read-back is the caller's).
+    fn take_metrics(&mut self) -> PendingMetrics;
+
+    /// Up to `count` held-out inputs with the model's predictions, for the widget's grid.
+    fn examples(&mut self, count: usize) -> PendingExamples;
+
+    /// The method's evaluation (pretext accuracy, linear probe, ...), as an owned future.
+    fn evaluate(&self) -> LocalFuture<Result<Evaluation>>;
+
+    /// Re-initialise the model and optimizer from the config's seed.
+    fn reset(&mut self);
+}
+
+/// Sums of per-step scalar metrics, kept on the device until a report reads them.
+#[derive(Debug, Default)]
+pub struct MetricAccumulator {
+    sums: Vec<(&'static str, Tensor<1>)>,
+    steps: usize,
+}
+
+impl MetricAccumulator {
+    /// Add one step's values (each `[1]`, detached from the graph).
+    pub fn add(&mut self, values: impl IntoIterator<Item = (&'static str, Tensor<1>)>) {
+        for (name, value) in values {
+            match self.sums.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, sum)) => *sum = sum.clone() + value,
+                None => self.sums.push((name, value)),
+            }
+        }
+        self.steps += 1;
+    }
+
+    /// Hand over the sums and start again.
+    pub fn take(&mut self) -> PendingMetrics {
+        let taken = std::mem::take(self);
+        PendingMetrics {
+            sums: taken.sums,
+            steps: taken.steps,
+        }
+    }
+}
+
+/// Metric sums not read back yet.
+#[derive(Debug)]
+pub struct PendingMetrics {
+    sums: Vec<(&'static str, Tensor<1>)>,
+    steps: usize,
+}
+
+impl PendingMetrics {
+    /// Read every sum back in one transaction and divide by the number of steps: the means over
+    /// the steps since the last report. Empty when no step ran.
+    pub async fn read(self) -> Result<Vec<Metric>> {
+        if self.steps == 0 {
+            return Ok(Vec::new());
+        }
+        let tx = self
+            .sums
+            .iter()
+            .fold(Transaction::default(), |tx, (_, t)| tx.register(t.clone()));
+        let data = tx
+            .execute_async()
+            .await
+            .map_err(|e| Error::Device(format!("reading the metrics back failed: {e:?}")))?;
+        Ok(self
+            .sums
+            .iter()
+            .zip(data)
+            .map(|((name, _), d)| Metric {
+                name: name.to_string(),
+                value: d.iter::<f64>().next().unwrap_or(f64::NAN) / self.steps as f64,
+            })
+            .collect())
+    }
+}
+
+/// One named scalar of a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Metric {
+    /// `loss`, `accuracy`, ...
+    pub name: String,
+    /// The mean over the steps since the previous report.
+    pub value: f64,
+}
+
+/// A training report, read once per render in the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// The method's name.
+    pub method: String,
+    /// Steps taken since the last reset.
+    pub step: u64,
+    /// Steps covered by `metrics` (since the previous report).
+    pub steps_in_report: u64,
+    /// Training steps per second since the previous report, device work included.
+    pub steps_per_second: f64,
+    /// Means over the steps since the previous report; `loss` always comes first.
+    pub metrics: Vec<Metric>,
+}
+
+impl Report {
+    /// The metric called `name`.
+    pub fn metric(&self, name: &str) -> Option<f64> {
+        self.metrics
+            .iter()
+            .find(|m| m.name == name)
+            .map(|m| m.value)
+    }
+}
+
+/// Example images with the model's predictions, not read back yet.
+#[derive(Debug)]
+pub struct PendingExamples {
+    /// `[count, channels, rows, cols]` in [0, 1].
+    pub images: Tensor<4>,
+    /// `[count, classes]` predicted probabilities.
+    pub probabilities: Tensor<2>,
+    /// The true class of each example (of the pretext task).
+    pub truth: Vec<usize>,
+    /// Names of the pretext classes (`0°`, `90°`, ...).
+    pub class_names: Vec<String>,
+}
+
+impl PendingExamples {
+    /// Read the images and predictions back in one transaction.
+    pub async fn read(self) -> Result<Examples> {
+        let [count, channels, rows, cols] = self.images.dims();
+        let data = Transaction::default()
+            .register(self.images)
+            .register(self.probabilities)
+            .execute_async()
+            .await
+            .map_err(|e| Error::Device(format!("reading the examples back failed: {e:?}")))?;
+        let pixels: Vec<u8> = data[0]
+            .iter::<f32>()
+            .map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8)
+            .collect();
+        let probs: Vec<f32> = data[1].iter::<f32>().collect();
+        let classes = self.class_names.len();
+        let items = (0..count)
+            .map(|i| {
+                let row = &probs[i * classes..(i + 1) * classes];
+                let (predicted, confidence) = row
+                    .iter()
+                    .enumerate()
+                    .fold((0, f32::MIN), |best, (c, &p)| if p > best.1 { (c, p) } else { best });
+                Example {
+                    truth: self.truth[i],
+                    predicted,
+                    confidence: confidence as f64,
+                }
+            })
+            .collect();
+        Ok(Examples {
+            rows,
+            cols,
+            channels,
+            pixels,
+            class_names: self.class_names,
+            items,
+        })
+    }
+}
+
+/// Example images ready to draw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Examples {
+    /// Image height.
+    pub rows: usize,
+    /// Image width.
+    pub cols: usize,
+    /// Channels per pixel.
+    pub channels: usize,
+    /// `count * channels * rows * cols` bytes, 0 = black.
+    pub pixels: Vec<u8>,
+    /// Names of the classes `truth` and `predicted` index.
+    pub class_names: Vec<String>,
+    /// One per image.
+    pub items: Vec<Example>,
+}
+
+/// One example's truth and prediction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Example {
+    /// The true class.
+    pub truth: usize,
+    /// The arg-max class.
+    pub predicted: usize,
+    /// The predicted class's probability.
+    pub confidence: f64,
+}
+
+/// What an evaluation measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Evaluation {
+    /// Pretext-task accuracy on the held-out images, if the method has a pretext classifier.
+    pub pretext_accuracy: Option<f64>,
+    /// The linear probe of the trained encoder against a random-init encoder, if the method
+    /// learns a representation.
+    pub probe: Option<crate::eval::ProbeComparison>,
+}

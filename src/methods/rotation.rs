@@ -1,0 +1,281 @@
+//! Rotation prediction (RotNet, Gidaris et al. 2018): a pretext task with free labels.
+//!
+//! Every training image is shown under all four rotations (0, 90, 180, 270 degrees, made on the
+//! device), and the network predicts which rotation it sees. To do that it must recognise what is
+//! upright in a digit, which is why its encoder's features end up useful for classifying digits:
+//! the linear probe measures exactly that against a random-init encoder.
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::activation::softmax;
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Evaluation, LocalFuture, Method, MetricAccumulator, PendingExamples, PendingMetrics,
+    TrainingData,
+};
+use crate::backend::Compute;
+use crate::data::transforms::all_rotations;
+use crate::data::{BatchSampler, DatasetName, DeviceImages};
+use crate::eval::{ProbeComparison, ProbeConfig, linear_probe};
+use crate::losses::{accuracy, cross_entropy};
+use crate::nn::{ConvEncoder, ConvEncoderConfig, MlpHead, MlpHeadConfig};
+use crate::{Error, Result};
+
+/// The pretext classes, in label order.
+pub const ROTATIONS: [&str; 4] = ["0°", "90°", "180°", "270°"];
+
+/// Hyperparameters of rotation prediction. Missing fields take the defaults below; unknown ones
+/// are refused (a typo must not silently train with a default).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RotationConfig {
+    /// Dataset to train on.
+    pub dataset: DatasetName,
+    /// Images per step; each is shown under all four rotations, so the network sees 4x as many.
+    pub batch_size: usize,
+    /// Adam's learning rate.
+    pub learning_rate: f64,
+    /// Seed of the weight init and of the batch order: the same seed reproduces a run.
+    pub seed: u64,
+}
+
+impl Default for RotationConfig {
+    fn default() -> Self {
+        RotationConfig {
+            dataset: DatasetName::Mnist,
+            batch_size: 32,
+            learning_rate: 2e-3,
+            seed: 42,
+        }
+    }
+}
+
+/// The largest batch a step may take (keeps one step well inside a frame budget on a laptop GPU).
+pub const MAX_BATCH_SIZE: usize = 512;
+
+impl RotationConfig {
+    /// Check every field; the error names the field.
+    pub fn validate(&self, data: &TrainingData) -> Result<()> {
+        let max = MAX_BATCH_SIZE.min(data.train.len());
+        if self.batch_size == 0 || self.batch_size > max {
+            return Err(Error::config(
+                "batch_size",
+                format!(
+                    "must be between 1 and {max} (the training set has {} images), got {}",
+                    data.train.len(),
+                    self.batch_size
+                ),
+            ));
+        }
+        validate_learning_rate("learning_rate", self.learning_rate)?;
+        if data.name != self.dataset {
+            return Err(Error::config(
+                "dataset",
+                format!(
+                    "the session was given the {} data but asks for {}",
+                    data.name.as_str(),
+                    self.dataset.as_str()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A learning rate must be a finite number in (0, 1].
+pub fn validate_learning_rate(field: &str, lr: f64) -> Result<()> {
+    if !lr.is_finite() || lr <= 0.0 || lr > 1.0 {
+        return Err(Error::config(
+            field,
+            format!("must be a number greater than 0 and at most 1, got {lr}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The encoder and its 4-way head.
+#[derive(Module, Debug)]
+pub struct RotationNet {
+    /// The shared encoder (what the probe evaluates).
+    pub encoder: ConvEncoder,
+    /// Rotation classifier on the encoder's features.
+    pub head: MlpHead,
+}
+
+impl RotationNet {
+    fn init(seed: u64, device: &Device) -> Self {
+        device.seed(seed);
+        let encoder_config = ConvEncoderConfig::new();
+        RotationNet {
+            head: MlpHeadConfig::new(encoder_config.feature_dim(), ROTATIONS.len()).init(device),
+            encoder: encoder_config.init(device),
+        }
+    }
+
+    /// Rotation logits.
+    ///
+    /// # Shapes
+    /// - images: `[batch, 1, 28, 28]`
+    /// - output: `[batch, 4]`
+    pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
+        self.head.forward(self.encoder.forward(images))
+    }
+}
+
+/// A rotation-prediction training session's state.
+pub struct Rotation {
+    config: RotationConfig,
+    data: TrainingData,
+    device: Device,
+    model: RotationNet,
+    optim: ModuleOptimizer,
+    sampler: BatchSampler,
+    metrics: MetricAccumulator,
+    step: u64,
+    examples_rng: StdRng,
+}
+
+impl Rotation {
+    /// A fresh session; `config` must have been validated against `data`.
+    pub fn new(config: RotationConfig, data: &TrainingData, compute: &Compute) -> Self {
+        Self::on_device(config, data.clone(), compute.device.clone().autodiff())
+    }
+
+    fn on_device(config: RotationConfig, data: TrainingData, device: Device) -> Self {
+        Rotation {
+            model: RotationNet::init(config.seed, &device),
+            optim: AdamConfig::new().init(),
+            sampler: BatchSampler::new(data.train.len(), config.seed),
+            metrics: MetricAccumulator::default(),
+            step: 0,
+            examples_rng: StdRng::seed_from_u64(config.seed ^ 0xE8A),
+            data,
+            device,
+            config,
+        }
+    }
+
+    /// The current network (for the CLI and tests).
+    pub fn model(&self) -> &RotationNet {
+        &self.model
+    }
+
+    /// One step on a given batch: rotate on the device, forward, cross-entropy, backward, Adam.
+    /// Enqueues work only; the loss and accuracy stay on the device in the accumulator.
+    ///
+    /// # Shapes
+    /// - images: `[batch, 1, 28, 28]` (on the session's device, autodiff or not)
+    pub fn train_on(&mut self, images: Tensor<4>) {
+        let (inputs, targets) = all_rotations(images.autodiff()); // [4b, 1, 28, 28], [4b]
+        let logits = self.model.forward(inputs); // [4b, 4]
+        let loss = cross_entropy(logits.clone(), targets.clone());
+        let acc = accuracy(logits.detach(), targets);
+        let grads = GradientsParams::from_grads(loss.backward(), &self.model);
+        self.model = self
+            .optim
+            .step(self.config.learning_rate, self.model.clone(), grads);
+        self.metrics
+            .add([("loss", loss.detach()), ("accuracy", acc)]);
+        self.step += 1;
+    }
+}
+
+impl Method for Rotation {
+    fn train(&mut self, steps: usize) {
+        for _ in 0..steps {
+            let indices = self.sampler.next_batch(self.config.batch_size);
+            let batch = self.data.train.batch(&indices);
+            self.train_on(batch);
+        }
+    }
+
+    fn step(&self) -> u64 {
+        self.step
+    }
+
+    fn take_metrics(&mut self) -> PendingMetrics {
+        self.metrics.take()
+    }
+
+    fn examples(&mut self, count: usize) -> PendingExamples {
+        let held = &self.data.held_out;
+        let count = count.clamp(1, held.len());
+        let indices: Vec<usize> = (0..count)
+            .map(|_| self.examples_rng.random_range(0..held.len()))
+            .collect();
+        let truth: Vec<usize> = (0..count)
+            .map(|_| self.examples_rng.random_range(0..4))
+            .collect();
+        // All four rotations of the chosen images, then row `k * count + i` picks rotation k of
+        // image i: one gather on the device.
+        let (rotated, _) = all_rotations(held.batch(&indices).without_autodiff());
+        let pick: Vec<i64> = truth
+            .iter()
+            .enumerate()
+            .map(|(i, &k)| (k * count + i) as i64)
+            .collect();
+        let pick = Tensor::<1, Int>::from_data(TensorData::new(pick, [count]), &rotated.device());
+        let images = rotated.select(0, pick);
+        let probabilities = softmax(self.model.valid().forward(images.clone()), 1);
+        PendingExamples {
+            images,
+            probabilities,
+            truth,
+            class_names: ROTATIONS.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
+        let model = self.model.valid();
+        let baseline = RotationNet::init(self.config.seed ^ 0xBA5E, &self.device).valid();
+        let data = self.data.clone();
+        Box::pin(async move {
+            let pretext = pretext_accuracy(&model, &data.held_out).await?;
+            let probe = ProbeConfig::default();
+            let classes = data.class_names.len();
+            let trained =
+                linear_probe(&model.encoder, &data.train, &data.held_out, classes, &probe).await?;
+            let random_init =
+                linear_probe(&baseline.encoder, &data.train, &data.held_out, classes, &probe)
+                    .await?;
+            Ok(Evaluation {
+                pretext_accuracy: Some(pretext),
+                probe: Some(ProbeComparison {
+                    trained,
+                    random_init,
+                    labelled: probe.labelled,
+                    held_out: data.held_out.len(),
+                }),
+            })
+        })
+    }
+
+    fn reset(&mut self) {
+        *self = Rotation::on_device(self.config.clone(), self.data.clone(), self.device.clone());
+    }
+}
+
+/// Rotation accuracy on every held-out image under all four rotations.
+pub async fn pretext_accuracy(model: &RotationNet, held_out: &DeviceImages) -> Result<f64> {
+    const CHUNK: usize = 250;
+    let model = model.valid();
+    let n = held_out.len();
+    let mut hits = Vec::new();
+    for start in (0..n).step_by(CHUNK) {
+        let end = (start + CHUNK).min(n);
+        let (x, y) = all_rotations(held_out.range(start, end).without_autodiff());
+        hits.push(accuracy(model.forward(x), y) * ((end - start) as f64 / n as f64));
+    }
+    let total = hits.into_iter().reduce(|a, b| a + b).ok_or_else(|| {
+        Error::data("held-out set", "is empty")
+    })?;
+    total
+        .into_scalar_async::<f32>()
+        .await
+        .map(|a| a as f64)
+        .map_err(|e| Error::Device(format!("reading the accuracy failed: {e:?}")))
+}

@@ -1,0 +1,159 @@
+//! The uniform session every method is driven through, by the page (through `web/`), the CLI
+//! and the tests alike.
+//!
+//! A session owns one method's state. The caller owns the loop: [`Session::train`] enqueues `n`
+//! steps and returns at once; [`Session::begin_report`] hands over the values to read, which the
+//! caller awaits without holding the session (so the page stays free to pause or reset), and
+//! [`Session::finish_report`] records what was read. A non-finite loss halts the session with a
+//! message naming the step, until [`Session::reset`].
+
+use web_time::Instant;
+
+use crate::methods::{
+    Evaluation, Examples, LocalFuture, Method, MethodConfig, PendingMetrics, Report, TrainingData,
+};
+use crate::{Error, Result};
+use crate::backend::Compute;
+
+/// Most steps one `train` call may enqueue (the page calls it once per animation frame).
+pub const MAX_STEPS_PER_CALL: usize = 10_000;
+/// Most example images one call may ask for.
+pub const MAX_EXAMPLES: usize = 256;
+
+/// One method's training session.
+pub struct Session {
+    config: MethodConfig,
+    method: Box<dyn Method>,
+    halted: Option<Error>,
+    last_report: (Instant, u64),
+}
+
+/// A report whose values are still on the device.
+pub struct PendingReport {
+    method: &'static str,
+    step: u64,
+    steps_in_report: u64,
+    seconds: f64,
+    metrics: PendingMetrics,
+}
+
+impl PendingReport {
+    /// Read the values back (the only await of a report).
+    pub async fn read(self) -> Result<Report> {
+        let metrics = self.metrics.read().await?;
+        if let Some(bad) = metrics.iter().find(|m| !m.value.is_finite()) {
+            return Err(Error::NonFinite {
+                step: self.step,
+                metric: bad.name.clone(),
+                value: format!("{}", bad.value),
+            });
+        }
+        Ok(Report {
+            method: self.method.to_string(),
+            step: self.step,
+            steps_in_report: self.steps_in_report,
+            steps_per_second: if self.seconds > 0.0 {
+                self.steps_in_report as f64 / self.seconds
+            } else {
+                0.0
+            },
+            metrics,
+        })
+    }
+}
+
+impl Session {
+    /// Validate `config` against `data` and build the method on `compute`.
+    pub fn new(config: MethodConfig, data: &TrainingData, compute: &Compute) -> Result<Self> {
+        let method = config.build(data, compute)?;
+        Ok(Session {
+            config,
+            method,
+            halted: None,
+            last_report: (Instant::now(), 0),
+        })
+    }
+
+    /// The configuration this session runs.
+    pub fn config(&self) -> &MethodConfig {
+        &self.config
+    }
+
+    /// Steps taken since the last reset.
+    pub fn step(&self) -> u64 {
+        self.method.step()
+    }
+
+    /// The error that halted training, if any.
+    pub fn halted(&self) -> Option<&Error> {
+        self.halted.as_ref()
+    }
+
+    /// Enqueue `steps` training steps (1..=[`MAX_STEPS_PER_CALL`]).
+    pub fn train(&mut self, steps: usize) -> Result<()> {
+        if let Some(e) = &self.halted {
+            return Err(Error::Halted(e.to_string()));
+        }
+        if steps == 0 || steps > MAX_STEPS_PER_CALL {
+            return Err(Error::config(
+                "steps",
+                format!("must be between 1 and {MAX_STEPS_PER_CALL}, got {steps}"),
+            ));
+        }
+        self.method.train(steps);
+        Ok(())
+    }
+
+    /// Take the values of a report; await [`PendingReport::read`], then pass the outcome to
+    /// [`Session::finish_report`].
+    pub fn begin_report(&mut self) -> PendingReport {
+        let step = self.method.step();
+        let (at, last_step) = std::mem::replace(&mut self.last_report, (Instant::now(), step));
+        PendingReport {
+            method: self.config.name(),
+            step,
+            steps_in_report: step - last_step,
+            seconds: at.elapsed().as_secs_f64(),
+            metrics: self.method.take_metrics(),
+        }
+    }
+
+    /// Record a report's outcome: a non-finite value halts the session.
+    pub fn finish_report(&mut self, outcome: Result<Report>) -> Result<Report> {
+        if let Err(e @ Error::NonFinite { .. }) = &outcome {
+            self.halted = Some(e.clone());
+        }
+        outcome
+    }
+
+    /// Report in one call when the caller owns the session (CLI, tests).
+    pub async fn report(&mut self) -> Result<Report> {
+        let pending = self.begin_report();
+        let outcome = pending.read().await;
+        self.finish_report(outcome)
+    }
+
+    /// Up to `count` examples to draw, as an owned future.
+    pub fn examples(&mut self, count: usize) -> Result<LocalFuture<Result<Examples>>> {
+        if count == 0 || count > MAX_EXAMPLES {
+            return Err(Error::config(
+                "count",
+                format!("must be between 1 and {MAX_EXAMPLES}, got {count}"),
+            ));
+        }
+        let pending = self.method.examples(count);
+        Ok(Box::pin(pending.read()))
+    }
+
+    /// The method's evaluation, as an owned future (training may go on meanwhile).
+    pub fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
+        self.method.evaluate()
+    }
+
+    /// Back to a fresh model from the config's seed; clears a halt.
+    pub fn reset(&mut self) {
+        self.method.reset();
+        self.halted = None;
+        self.last_report = (Instant::now(), 0);
+    }
+}

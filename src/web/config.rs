@@ -1,0 +1,114 @@
+//! Turning JavaScript values into typed configs, with errors that name the field.
+
+use js_sys::{Object, Reflect};
+use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::backend::BackendRequest;
+use crate::data::DatasetName;
+use crate::methods::{MethodConfig, RotationConfig};
+use crate::{Error, Result};
+
+/// Deserialize `value` into `T`; on failure the error names the field's path.
+fn deserialize<T: DeserializeOwned>(value: JsValue) -> Result<T> {
+    let de = serde_wasm_bindgen::Deserializer::from(value);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." || path.is_empty() {
+            "config".to_string()
+        } else {
+            path
+        };
+        Error::config(field, e.into_inner())
+    })
+}
+
+fn require_object(value: &JsValue, what: &str) -> Result<()> {
+    if value.is_object() && !js_sys::Array::is_array(value) {
+        Ok(())
+    } else {
+        Err(Error::config(
+            what,
+            format!("expected an object like {{ method: \"rotation\" }}, got {value:?}"),
+        ))
+    }
+}
+
+/// `{ method: "...", ...hyperparameters }` into a [`MethodConfig`].
+pub fn method_config(value: &JsValue) -> Result<MethodConfig> {
+    require_object(value, "config")?;
+    let method = Reflect::get(value, &"method".into()).unwrap_or(JsValue::UNDEFINED);
+    let Some(method) = method.as_string() else {
+        return Err(Error::config(
+            "method",
+            format!(
+                "expected a string, one of: {} (got {method:?})",
+                MethodConfig::NAMES.join(", ")
+            ),
+        ));
+    };
+    // The rest of the object is the method's own config (which refuses unknown fields).
+    let rest = Object::assign(&Object::new(), value.unchecked_ref());
+    let _ = Reflect::delete_property(&rest, &"method".into());
+    match method.as_str() {
+        "rotation" => Ok(MethodConfig::Rotation(deserialize::<RotationConfig>(rest.into())?)),
+        other => Err(Error::config(
+            "method",
+            format!(
+                "unknown method {other:?}; this build has: {}",
+                MethodConfig::NAMES.join(", ")
+            ),
+        )),
+    }
+}
+
+
+/// `{ backend: "auto" | "webgpu" | "cpu" }`, or nothing for `auto`.
+pub fn backend_request(value: &JsValue) -> Result<BackendRequest> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(BackendRequest::Auto);
+    }
+    require_object(value, "options")?;
+    let backend = Reflect::get(value, &"backend".into()).unwrap_or(JsValue::UNDEFINED);
+    if backend.is_undefined() {
+        return Ok(BackendRequest::Auto);
+    }
+    match backend.as_string() {
+        Some(s) => s.parse(),
+        None => Err(Error::config(
+            "backend",
+            format!("expected \"auto\", \"webgpu\" or \"cpu\", got {backend:?}"),
+        )),
+    }
+}
+
+/// A dataset name from the page.
+pub fn dataset_name(name: &str) -> Result<DatasetName> {
+    DatasetName::ALL
+        .into_iter()
+        .find(|d| d.as_str() == name)
+        .ok_or_else(|| {
+            Error::config(
+                "dataset",
+                format!("unknown dataset {name:?}; expected mnist or fashion"),
+            )
+        })
+}
+
+/// A positive integer count from a JavaScript number (refusing NaN, fractions and negatives,
+/// which wasm-bindgen's integer conversion would silently wrap or truncate).
+pub fn count(field: &str, value: f64) -> Result<usize> {
+    if value.is_finite() && value >= 1.0 && value.fract() == 0.0 && value <= 1e9 {
+        Ok(value as usize)
+    } else {
+        Err(Error::config(
+            field,
+            format!("expected a whole number of at least 1, got {value}"),
+        ))
+    }
+}
+
+/// Every method with its default config, for the page's controls.
+pub fn defaults() -> Vec<MethodConfig> {
+    vec![MethodConfig::Rotation(RotationConfig::default())]
+}

@@ -1,0 +1,266 @@
+//! The browser boundary: the only code that imports wasm-bindgen, js-sys or web-sys.
+//!
+//! The API (documented for widget authors in the README):
+//!
+//! ```js
+//! const backend = await init_backend({ backend: "auto" });   // once per page
+//! load_dataset("mnist", new Uint8Array(await (await fetch("data/mnist.upgd")).arrayBuffer()));
+//! const session = create_session({ method: "rotation", batch_size: 32, learning_rate: 0.002, seed: 42 });
+//! session.train(5);                      // enqueue 5 steps, returns at once
+//! const report = await session.report(); // { method, step, steps_per_second, metrics: [{name, value}] }
+//! const ex = await session.examples(16); // images + predictions to draw
+//! const ev = await session.evaluate();   // { pretext_accuracy, probe: { trained, random_init, ... } }
+//! session.reset(); session.dispose();
+//! ```
+//!
+//! Every function validates its input and fails with a `JsError` (a JavaScript `Error`) whose
+//! message names the bad field; nothing here panics on bad input.
+
+mod config;
+mod gpu_probe;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use js_sys::Promise;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::future_to_promise;
+
+use crate::backend::{BackendRequest, Compute};
+use crate::data::{DatasetName, ImageSet};
+use crate::methods::TrainingData;
+use crate::{Error, Result};
+
+/// The page-wide state: one device and the datasets uploaded to it, shared by every session
+/// (several widgets on one page share one wasm instance and one GPU device).
+#[derive(Default)]
+struct Page {
+    compute: Option<Compute>,
+    initialising: bool,
+    data: HashMap<DatasetName, TrainingData>,
+}
+
+thread_local! {
+    static PAGE: RefCell<Page> = RefCell::new(Page::default());
+}
+
+fn js_error(e: Error) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| JsError::new(&format!("internal: could not convert a result: {e}")))
+}
+
+fn reject(e: Error) -> JsValue {
+    JsValue::from(js_error(e))
+}
+
+#[wasm_bindgen(start)]
+fn start() {
+    // Panics should not happen (inputs are validated); if one does, print it legibly.
+    console_error_panic_hook::set_once();
+}
+
+/// What `init_backend` chose.
+#[derive(Serialize)]
+struct BackendInfo<'a> {
+    kind: crate::backend::BackendKind,
+    description: &'a str,
+    fallback_reason: Option<&'a str>,
+}
+
+fn backend_info(c: &Compute) -> Result<JsValue, JsError> {
+    to_js(&BackendInfo {
+        kind: c.kind,
+        description: &c.description,
+        fallback_reason: c.fallback_reason.as_deref(),
+    })
+}
+
+/// Choose and initialise the compute device, once per page: `{ backend: "auto" | "webgpu" |
+/// "cpu" }` (default `auto`). Resolves to `{ kind: "gpu" | "cpu", description, fallback_reason }`.
+/// Calling it again returns the device already chosen.
+#[wasm_bindgen]
+pub async fn init_backend(options: JsValue) -> Result<JsValue, JsError> {
+    let request = config::backend_request(&options).map_err(js_error)?;
+    let existing = PAGE.with_borrow_mut(|page| {
+        if let Some(c) = &page.compute {
+            return Ok(Some(c.clone()));
+        }
+        if page.initialising {
+            return Err(Error::Device(
+                "init_backend is already running; await its first call".into(),
+            ));
+        }
+        page.initialising = true;
+        Ok(None)
+    });
+    if let Some(c) = existing.map_err(js_error)? {
+        return backend_info(&c);
+    }
+    let probe = gpu_probe::probe().await;
+    let result = Compute::init(request, &probe).await;
+    PAGE.with_borrow_mut(|page| {
+        page.initialising = false;
+        if let Ok(c) = &result {
+            page.compute = Some(c.clone());
+        }
+    });
+    backend_info(&result.map_err(js_error)?)
+}
+
+/// Decode a shipped dataset file (`www/data/<name>.upgd`) and upload it to the device, split
+/// into its training and held-out parts. Returns `{ name, train, held_out, class_names }`.
+#[wasm_bindgen]
+pub fn load_dataset(name: &str, bytes: &[u8]) -> Result<JsValue, JsError> {
+    let dataset = config::dataset_name(name).map_err(js_error)?;
+    let set = ImageSet::decode(bytes, &dataset.file_name()).map_err(js_error)?;
+    let compute = current_compute().map_err(js_error)?;
+    let data = TrainingData::upload(dataset, &set, &compute).map_err(js_error)?;
+    #[derive(Serialize)]
+    struct Info<'a> {
+        name: &'a str,
+        train: usize,
+        held_out: usize,
+        class_names: &'a [String],
+    }
+    let info = to_js(&Info {
+        name: dataset.as_str(),
+        train: data.train.len(),
+        held_out: data.held_out.len(),
+        class_names: &data.class_names,
+    });
+    PAGE.with_borrow_mut(|page| page.data.insert(dataset, data));
+    info
+}
+
+/// The methods this build offers and their default configs.
+#[wasm_bindgen]
+pub fn methods() -> Result<JsValue, JsError> {
+    to_js(&config::defaults())
+}
+
+fn current_compute() -> Result<Compute> {
+    PAGE.with_borrow(|page| page.compute.clone()).ok_or_else(|| {
+        Error::Device("no device yet: await init_backend() before this call".into())
+    })
+}
+
+/// Create a training session from one config object, e.g. `{ method: "rotation", dataset:
+/// "mnist", batch_size: 32, learning_rate: 0.002, seed: 42 }`. Missing fields take their
+/// defaults; a wrong or unknown field is an error naming it.
+#[wasm_bindgen]
+pub fn create_session(config: JsValue) -> Result<Session, JsError> {
+    let config = config::method_config(&config).map_err(js_error)?;
+    let compute = current_compute().map_err(js_error)?;
+    let data = PAGE
+        .with_borrow(|page| page.data.get(&config.dataset()).cloned())
+        .ok_or_else(|| {
+            Error::config(
+                "dataset",
+                format!(
+                    "the {0} dataset is not loaded: call load_dataset(\"{0}\", bytes) first",
+                    config.dataset().as_str()
+                ),
+            )
+        })
+        .map_err(js_error)?;
+    let session = crate::session::Session::new(config, &data, &compute).map_err(js_error)?;
+    Ok(Session {
+        inner: Rc::new(RefCell::new(Some(session))),
+    })
+}
+
+/// A training session (see the module docs). `dispose()` frees its model at once; any call
+/// after it is an error.
+#[wasm_bindgen]
+pub struct Session {
+    inner: Rc<RefCell<Option<crate::session::Session>>>,
+}
+
+impl Session {
+    fn with<T>(&self, f: impl FnOnce(&mut crate::session::Session) -> Result<T>) -> Result<T> {
+        let mut guard = self.inner.try_borrow_mut().map_err(|_| {
+            Error::Device("the session is busy in another call; await it first".into())
+        })?;
+        f(guard.as_mut().ok_or(Error::Freed)?)
+    }
+}
+
+#[wasm_bindgen]
+impl Session {
+    /// Enqueue `steps` training steps (an integer, 1 to 10,000). Returns at once; the work runs
+    /// on the device. Fails after a non-finite loss until `reset()`.
+    pub fn train(&self, steps: f64) -> Result<(), JsError> {
+        let steps = config::count("steps", steps).map_err(js_error)?;
+        self.with(|s| s.train(steps)).map_err(js_error)
+    }
+
+    /// Resolves to the report of the steps since the last report: `{ method, step,
+    /// steps_in_report, steps_per_second, metrics: [{ name, value }] }`. Rejects when a value
+    /// became non-finite (the session then halts).
+    pub fn report(&self) -> Promise {
+        let pending = self.with(|s| Ok(s.begin_report()));
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let outcome = pending.map_err(reject)?.read().await;
+            let finished = match inner.borrow_mut().as_mut() {
+                Some(s) => s.finish_report(outcome),
+                None => Err(Error::Freed),
+            };
+            to_js(&finished.map_err(reject)?).map_err(JsValue::from)
+        })
+    }
+
+    /// Resolves to `count` held-out examples with predictions: `{ rows, cols, channels, pixels,
+    /// class_names, items: [{ truth, predicted, confidence }] }`.
+    pub fn examples(&self, count: f64) -> Promise {
+        let job = config::count("count", count).and_then(|n| self.with(|s| s.examples(n)));
+        future_to_promise(async move {
+            let examples = job.map_err(reject)?.await.map_err(reject)?;
+            to_js(&examples).map_err(JsValue::from)
+        })
+    }
+
+    /// Resolves to the evaluation: `{ pretext_accuracy, probe: { trained, random_init,
+    /// labelled, held_out } }`. Training may continue meanwhile.
+    pub fn evaluate(&self) -> Promise {
+        let job = self.with(|s| Ok(s.evaluate()));
+        future_to_promise(async move {
+            let evaluation = job.map_err(reject)?.await.map_err(reject)?;
+            to_js(&evaluation).map_err(JsValue::from)
+        })
+    }
+
+    /// Back to a fresh model from the seed; clears a halt.
+    pub fn reset(&self) -> Result<(), JsError> {
+        self.with(|s| {
+            s.reset();
+            Ok(())
+        })
+        .map_err(js_error)
+    }
+
+    /// Steps taken since the last reset.
+    pub fn step(&self) -> Result<f64, JsError> {
+        self.with(|s| Ok(s.step() as f64)).map_err(js_error)
+    }
+
+    /// The configuration, with every default filled in.
+    pub fn config(&self) -> Result<JsValue, JsError> {
+        let config = self.with(|s| Ok(s.config().clone())).map_err(js_error)?;
+        to_js(&config)
+    }
+
+    /// Free the model and its device memory now. Idempotent; later calls fail.
+    pub fn dispose(&self) {
+        if let Ok(mut guard) = self.inner.try_borrow_mut() {
+            guard.take();
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! Native integration tests on the CPU backend: the shipped data, the session API, config
+//! validation, and a rotation model that learns.
+
+mod common;
+
+use unsupervised_playground::Error;
+use unsupervised_playground::backend::Compute;
+use unsupervised_playground::data::{DatasetName, ImageSet, Split};
+use unsupervised_playground::methods::{MethodConfig, RotationConfig};
+use unsupervised_playground::session::Session;
+
+#[test]
+fn shipped_datasets_decode_with_their_documented_sizes() {
+    let mnist = common::mnist();
+    assert_eq!((mnist.len(), mnist.rows, mnist.cols), (10_000, 28, 28));
+    assert_eq!(mnist.class_names.len(), 10);
+    let fashion_path = concat!(env!("CARGO_MANIFEST_DIR"), "/www/data/fashion.upgd");
+    let fashion = ImageSet::decode(&std::fs::read(fashion_path).unwrap(), "fashion.upgd").unwrap();
+    assert_eq!(fashion.len(), 5_000);
+    assert_eq!(fashion.class_names[9], "Ankle boot");
+    // Every class is present in both parts of the split.
+    let split = Split::new(&mnist).unwrap();
+    assert_eq!((split.train.len(), split.held_out.len()), (8_000, 2_000));
+    for c in 0..10u8 {
+        assert!(split.held_out.labels.contains(&c), "class {c} missing from held-out");
+    }
+}
+
+#[test]
+fn a_truncated_shipped_file_gives_a_clear_error() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/www/data/mnist.upgd");
+    let bytes = std::fs::read(path).unwrap();
+    let err = ImageSet::decode(&bytes[..bytes.len() / 3], "mnist.upgd").unwrap_err();
+    assert!(matches!(err, Error::Data { .. }));
+    assert!(err.to_string().starts_with("mnist.upgd: "), "{err}");
+}
+
+fn rotation(config: RotationConfig) -> MethodConfig {
+    MethodConfig::Rotation(config)
+}
+
+#[test]
+fn bad_configs_are_refused_naming_the_field() {
+    let compute = Compute::cpu(None);
+    let data = common::small_mnist(100, &compute); // 80 training images
+    let d = RotationConfig::default();
+    let cases = [
+        (RotationConfig { batch_size: 0, ..d.clone() }, "batch_size"),
+        (RotationConfig { batch_size: 81, ..d.clone() }, "batch_size"),
+        (RotationConfig { learning_rate: 0.0, ..d.clone() }, "learning_rate"),
+        (RotationConfig { learning_rate: -1e-3, ..d.clone() }, "learning_rate"),
+        (RotationConfig { learning_rate: f64::NAN, ..d.clone() }, "learning_rate"),
+        (RotationConfig { learning_rate: f64::INFINITY, ..d.clone() }, "learning_rate"),
+        (RotationConfig { dataset: DatasetName::Fashion, batch_size: 8, ..d.clone() }, "dataset"),
+    ];
+    for (config, field) in cases {
+        match Session::new(rotation(config.clone()), &data, &compute) {
+            Err(Error::Config { field: f, message }) => {
+                assert_eq!(f, field, "{config:?}: {message}")
+            }
+            Err(other) => panic!("{config:?}: wrong error {other}"),
+            Ok(_) => panic!("{config:?} was accepted"),
+        }
+    }
+    let mut ok = Session::new(rotation(RotationConfig { batch_size: 80, ..d }), &data, &compute)
+        .expect("the largest valid batch is accepted");
+    for steps in [0, 10_001] {
+        let e = ok.train(steps).unwrap_err();
+        assert!(e.to_string().starts_with("steps: "), "{e}");
+    }
+}
+
+#[test]
+fn rotation_loss_falls_on_a_fixed_batch() {
+    let compute = Compute::cpu(None);
+    let data = common::small_mnist(40, &compute);
+    let config = RotationConfig { batch_size: 8, learning_rate: 3e-3, ..Default::default() };
+    let mut session = Session::new(rotation(config), &data, &compute).unwrap();
+    session.train(1).unwrap();
+    let first = pollster::block_on(session.report()).unwrap();
+    session.train(30).unwrap();
+    let later = pollster::block_on(session.report()).unwrap();
+    let (l0, l1) = (first.metric("loss").unwrap(), later.metric("loss").unwrap());
+    assert!(l0 > 1.2, "the first loss is near ln 4 = 1.386, got {l0}");
+    assert!(l1 < 0.8 * l0, "loss did not fall: {l0} -> {l1}");
+    assert_eq!((later.step, later.steps_in_report), (31, 30));
+}
+
+#[test]
+fn a_non_finite_loss_halts_training_until_reset() {
+    let compute = Compute::cpu(None);
+    let mut data = common::small_mnist(40, &compute);
+    // Poison the training images: the very first loss is NaN, deterministically.
+    data.train.images = data.train.images.clone() * f32::NAN;
+    let config = RotationConfig { batch_size: 8, ..Default::default() };
+    let mut session = Session::new(rotation(config), &data, &compute).unwrap();
+    session.train(2).unwrap();
+    let e = pollster::block_on(session.report()).unwrap_err();
+    assert!(matches!(e, Error::NonFinite { step: 2, .. }), "{e}");
+    assert!(e.to_string().contains("training stopped at step 2: the loss became NaN"), "{e}");
+    let refused = session.train(1).unwrap_err();
+    assert!(matches!(refused, Error::Halted(_)), "{refused}");
+    session.reset();
+    session.train(1).expect("reset clears the halt");
+}
+
+#[test]
+fn examples_and_evaluation_have_the_documented_shapes() {
+    let compute = Compute::cpu(None);
+    let data = common::small_mnist(200, &compute);
+    let config = RotationConfig { batch_size: 16, ..Default::default() };
+    let mut session = Session::new(rotation(config), &data, &compute).unwrap();
+    session.train(3).unwrap();
+    let ex = pollster::block_on(session.examples(6).unwrap()).unwrap();
+    assert_eq!(ex.items.len(), 6);
+    assert_eq!(ex.pixels.len(), 6 * 28 * 28);
+    assert_eq!(ex.class_names, ["0°", "90°", "180°", "270°"]);
+    assert!(ex.items.iter().all(|i| i.truth < 4 && i.predicted < 4));
+    assert!(session.examples(0).is_err());
+}

@@ -1,0 +1,47 @@
+// A small line plot on a canvas: enough for a loss curve, no dependency to ship.
+
+export class LinePlot {
+  constructor(canvas, { color = "#2b6cb0", yMin = null, yMax = null, format = (v) => v.toFixed(3) } = {}) {
+    this.canvas = canvas;
+    this.color = color;
+    this.yMin = yMin;
+    this.yMax = yMax;
+    this.format = format;
+    this.points = [];
+  }
+
+  clear() {
+    this.points = [];
+    this.draw();
+  }
+
+  push(x, y) {
+    if (Number.isFinite(y)) this.points.push([x, y]);
+    this.draw();
+  }
+
+  draw() {
+    const { canvas, points } = this;
+    const ctx = canvas.getContext("2d");
+    const w = canvas.width, h = canvas.height, pad = 32;
+    ctx.clearRect(0, 0, w, h);
+    ctx.strokeStyle = "#ccc";
+    ctx.strokeRect(pad, 4, w - pad - 4, h - pad + 8 - 12);
+    if (points.length === 0) return;
+    const xs = points.map((p) => p[0]), ys = points.map((p) => p[1]);
+    const x0 = Math.min(...xs), x1 = Math.max(...xs, x0 + 1);
+    const y0 = this.yMin ?? Math.min(...ys), y1 = this.yMax ?? Math.max(...ys, y0 + 1e-6);
+    const px = (x) => pad + ((x - x0) / (x1 - x0)) * (w - pad - 6);
+    const py = (y) => 6 + (1 - (y - y0) / (y1 - y0 || 1)) * (h - pad - 10);
+    ctx.fillStyle = "#555";
+    ctx.font = "10px sans-serif";
+    ctx.fillText(this.format(y1), 2, 12);
+    ctx.fillText(this.format(y0), 2, h - pad);
+    ctx.fillText(`step ${x1}`, w - 60, h - 8);
+    ctx.strokeStyle = this.color;
+    ctx.lineWidth = 1.5;
+    ctx.beginPath();
+    points.forEach(([x, y], i) => (i ? ctx.lineTo(px(x), py(y)) : ctx.moveTo(px(x), py(y))));
+    ctx.stroke();
+  }
+}
