@@ -40,7 +40,7 @@ setup_build() {
   fi
   if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
     log "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 3 minutes)"
-    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --locked --force
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force  # --locked fails: its lockfile pins a yanked ureq dependency
   fi
   if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
     log "cargo install trunk $TRUNK_VERSION (about 9 minutes)"

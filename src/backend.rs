@@ -88,9 +88,9 @@ pub fn decide(request: BackendRequest, probe: &AdapterProbe) -> Result<Decision>
     };
     match (request, missing) {
         (BackendRequest::Cpu, _) => Ok(Decision::Cpu(None)),
-        (BackendRequest::Webgpu, Some(why)) => Err(Error::Device(format!(
-            "WebGPU was requested but {why}"
-        ))),
+        (BackendRequest::Webgpu, Some(why)) => {
+            Err(Error::Device(format!("WebGPU was requested but {why}")))
+        }
         (BackendRequest::Webgpu, None) => Ok(Decision::Gpu),
         (BackendRequest::Auto, Some(why)) => Ok(Decision::Cpu(Some(format!(
             "{why}; training on the CPU instead"
@@ -175,9 +175,9 @@ impl Compute {
         };
         match request {
             BackendRequest::Webgpu => {
-                let device = Device::wgpu_options()
-                    .init()
-                    .map_err(|e| Error::Device(format!("wgpu (Vulkan) initialisation failed: {e}")))?;
+                let device = Device::wgpu_options().init().map_err(|e| {
+                    Error::Device(format!("wgpu (Vulkan) initialisation failed: {e}"))
+                })?;
                 Ok(Compute {
                     device,
                     kind: BackendKind::Gpu,
@@ -205,7 +205,10 @@ mod tests {
 
     #[test]
     fn auto_prefers_a_real_gpu() {
-        assert_eq!(decide(BackendRequest::Auto, &probe(true, true, false)).unwrap(), Decision::Gpu);
+        assert_eq!(
+            decide(BackendRequest::Auto, &probe(true, true, false)).unwrap(),
+            Decision::Gpu
+        );
     }
 
     #[test]
@@ -224,15 +227,24 @@ mod tests {
 
     #[test]
     fn forced_gpu_uses_a_fallback_adapter_but_errors_without_one() {
-        assert_eq!(decide(BackendRequest::Webgpu, &probe(true, true, true)).unwrap(), Decision::Gpu);
+        assert_eq!(
+            decide(BackendRequest::Webgpu, &probe(true, true, true)).unwrap(),
+            Decision::Gpu
+        );
         let e = decide(BackendRequest::Webgpu, &probe(false, false, false)).unwrap_err();
         assert!(e.to_string().contains("navigator.gpu is missing"), "{e}");
     }
 
     #[test]
     fn requests_parse_and_unknown_names_are_refused() {
-        assert_eq!("GPU".parse::<BackendRequest>().unwrap(), BackendRequest::Webgpu);
-        assert_eq!("cpu".parse::<BackendRequest>().unwrap(), BackendRequest::Cpu);
+        assert_eq!(
+            "GPU".parse::<BackendRequest>().unwrap(),
+            BackendRequest::Webgpu
+        );
+        assert_eq!(
+            "cpu".parse::<BackendRequest>().unwrap(),
+            BackendRequest::Cpu
+        );
         let e = "tpu".parse::<BackendRequest>().unwrap_err();
         assert!(e.to_string().starts_with("backend: "), "{e}");
     }

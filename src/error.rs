@@ -26,7 +26,9 @@ pub enum Error {
         message: String,
     },
     /// Training produced a non-finite value; the session stops until it is reset.
-    #[error("training stopped at step {step}: the {metric} became {value} (try a lower learning rate, then Reset)")]
+    #[error(
+        "training stopped at step {step}: the {metric} became {value} (try a lower learning rate, then Reset)"
+    )]
     NonFinite {
         /// The step at which the value was observed.
         step: u64,

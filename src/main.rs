@@ -35,7 +35,10 @@ mod cli {
     use unsupervised_playground::{Error, Result};
 
     #[derive(Parser)]
-    #[command(name = "playground", about = "Unsupervised Playground: train methods natively")]
+    #[command(
+        name = "playground",
+        about = "Unsupervised Playground: train methods natively"
+    )]
     struct Cli {
         #[command(subcommand)]
         command: Command,
@@ -126,8 +129,7 @@ mod cli {
         let config = method_config(args)?;
         let compute = Compute::native(args.backend.parse::<BackendRequest>()?)?;
         let path = args.data_dir.join(config.dataset().file_name());
-        let bytes = std::fs::read(&path)
-            .map_err(|e| Error::data(path.display().to_string(), e))?;
+        let bytes = std::fs::read(&path).map_err(|e| Error::data(path.display().to_string(), e))?;
         let set = ImageSet::decode(&bytes, &path.display().to_string())?;
         let data = TrainingData::upload(config.dataset(), &set, &compute)?;
         let mut session = Session::new(config.clone(), &data, &compute)?;
@@ -152,8 +154,7 @@ mod cli {
             None => ProgressBar::new(args.steps),
         };
         bar.set_style(
-            ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}")
-                .expect("a valid template"),
+            ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").expect("a valid template"),
         );
         let loop_start = Instant::now();
         let mut last = first;

@@ -9,11 +9,11 @@
 
 use web_time::Instant;
 
+use crate::backend::Compute;
 use crate::methods::{
     Evaluation, Examples, LocalFuture, Method, MethodConfig, PendingMetrics, Report, TrainingData,
 };
 use crate::{Error, Result};
-use crate::backend::Compute;
 
 /// Most steps one `train` call may enqueue (the page calls it once per animation frame).
 pub const MAX_STEPS_PER_CALL: usize = 10_000;

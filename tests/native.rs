@@ -22,7 +22,10 @@ fn shipped_datasets_decode_with_their_documented_sizes() {
     let split = Split::new(&mnist).unwrap();
     assert_eq!((split.train.len(), split.held_out.len()), (8_000, 2_000));
     for c in 0..10u8 {
-        assert!(split.held_out.labels.contains(&c), "class {c} missing from held-out");
+        assert!(
+            split.held_out.labels.contains(&c),
+            "class {c} missing from held-out"
+        );
     }
 }
 
@@ -45,13 +48,56 @@ fn bad_configs_are_refused_naming_the_field() {
     let data = common::small_mnist(100, &compute); // 80 training images
     let d = RotationConfig::default();
     let cases = [
-        (RotationConfig { batch_size: 0, ..d.clone() }, "batch_size"),
-        (RotationConfig { batch_size: 81, ..d.clone() }, "batch_size"),
-        (RotationConfig { learning_rate: 0.0, ..d.clone() }, "learning_rate"),
-        (RotationConfig { learning_rate: -1e-3, ..d.clone() }, "learning_rate"),
-        (RotationConfig { learning_rate: f64::NAN, ..d.clone() }, "learning_rate"),
-        (RotationConfig { learning_rate: f64::INFINITY, ..d.clone() }, "learning_rate"),
-        (RotationConfig { dataset: DatasetName::Fashion, batch_size: 8, ..d.clone() }, "dataset"),
+        (
+            RotationConfig {
+                batch_size: 0,
+                ..d.clone()
+            },
+            "batch_size",
+        ),
+        (
+            RotationConfig {
+                batch_size: 81,
+                ..d.clone()
+            },
+            "batch_size",
+        ),
+        (
+            RotationConfig {
+                learning_rate: 0.0,
+                ..d.clone()
+            },
+            "learning_rate",
+        ),
+        (
+            RotationConfig {
+                learning_rate: -1e-3,
+                ..d.clone()
+            },
+            "learning_rate",
+        ),
+        (
+            RotationConfig {
+                learning_rate: f64::NAN,
+                ..d.clone()
+            },
+            "learning_rate",
+        ),
+        (
+            RotationConfig {
+                learning_rate: f64::INFINITY,
+                ..d.clone()
+            },
+            "learning_rate",
+        ),
+        (
+            RotationConfig {
+                dataset: DatasetName::Fashion,
+                batch_size: 8,
+                ..d.clone()
+            },
+            "dataset",
+        ),
     ];
     for (config, field) in cases {
         match Session::new(rotation(config.clone()), &data, &compute) {
@@ -62,8 +108,15 @@ fn bad_configs_are_refused_naming_the_field() {
             Ok(_) => panic!("{config:?} was accepted"),
         }
     }
-    let mut ok = Session::new(rotation(RotationConfig { batch_size: 80, ..d }), &data, &compute)
-        .expect("the largest valid batch is accepted");
+    let mut ok = Session::new(
+        rotation(RotationConfig {
+            batch_size: 80,
+            ..d
+        }),
+        &data,
+        &compute,
+    )
+    .expect("the largest valid batch is accepted");
     for steps in [0, 10_001] {
         let e = ok.train(steps).unwrap_err();
         assert!(e.to_string().starts_with("steps: "), "{e}");
@@ -74,7 +127,11 @@ fn bad_configs_are_refused_naming_the_field() {
 fn rotation_loss_falls_on_a_fixed_batch() {
     let compute = Compute::cpu(None);
     let data = common::small_mnist(40, &compute);
-    let config = RotationConfig { batch_size: 8, learning_rate: 3e-3, ..Default::default() };
+    let config = RotationConfig {
+        batch_size: 8,
+        learning_rate: 3e-3,
+        ..Default::default()
+    };
     let mut session = Session::new(rotation(config), &data, &compute).unwrap();
     session.train(1).unwrap();
     let first = pollster::block_on(session.report()).unwrap();
@@ -92,12 +149,19 @@ fn a_non_finite_loss_halts_training_until_reset() {
     let mut data = common::small_mnist(40, &compute);
     // Poison the training images: the very first loss is NaN, deterministically.
     data.train.images = data.train.images.clone() * f32::NAN;
-    let config = RotationConfig { batch_size: 8, ..Default::default() };
+    let config = RotationConfig {
+        batch_size: 8,
+        ..Default::default()
+    };
     let mut session = Session::new(rotation(config), &data, &compute).unwrap();
     session.train(2).unwrap();
     let e = pollster::block_on(session.report()).unwrap_err();
     assert!(matches!(e, Error::NonFinite { step: 2, .. }), "{e}");
-    assert!(e.to_string().contains("training stopped at step 2: the loss became NaN"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("training stopped at step 2: the loss became NaN"),
+        "{e}"
+    );
     let refused = session.train(1).unwrap_err();
     assert!(matches!(refused, Error::Halted(_)), "{refused}");
     session.reset();
@@ -108,7 +172,10 @@ fn a_non_finite_loss_halts_training_until_reset() {
 fn examples_and_evaluation_have_the_documented_shapes() {
     let compute = Compute::cpu(None);
     let data = common::small_mnist(200, &compute);
-    let config = RotationConfig { batch_size: 16, ..Default::default() };
+    let config = RotationConfig {
+        batch_size: 16,
+        ..Default::default()
+    };
     let mut session = Session::new(rotation(config), &data, &compute).unwrap();
     session.train(3).unwrap();
     let ex = pollster::block_on(session.examples(6).unwrap()).unwrap();

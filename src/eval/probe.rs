@@ -149,7 +149,11 @@ pub async fn linear_probe(
     if config.labelled == 0 || config.labelled > train.len() {
         return Err(Error::config(
             "labelled",
-            format!("must be between 1 and {}, got {}", train.len(), config.labelled),
+            format!(
+                "must be between 1 and {}, got {}",
+                train.len(),
+                config.labelled
+            ),
         ));
     }
     let probe = fit_logistic(
@@ -191,7 +195,10 @@ mod tests {
         }
         let features = Tensor::<2>::from_data(TensorData::new(x, [n, d]), &device);
         let labels = Tensor::<1, Int>::from_data(TensorData::new(y, [n]), &device);
-        let (train_x, test_x) = (features.clone().narrow(0, 0, 400), features.narrow(0, 400, 200));
+        let (train_x, test_x) = (
+            features.clone().narrow(0, 0, 400),
+            features.narrow(0, 400, 200),
+        );
         let (train_y, test_y) = (labels.clone().narrow(0, 0, 400), labels.narrow(0, 400, 200));
         let probe = fit_logistic(train_x, train_y, classes, &ProbeConfig::default());
         let acc = accuracy(probe.forward(test_x), test_y).into_scalar::<f32>();

@@ -241,10 +241,10 @@ impl PendingExamples {
         let items = (0..count)
             .map(|i| {
                 let row = &probs[i * classes..(i + 1) * classes];
-                let (predicted, confidence) = row
-                    .iter()
-                    .enumerate()
-                    .fold((0, f32::MIN), |best, (c, &p)| if p > best.1 { (c, p) } else { best });
+                let (predicted, confidence) =
+                    row.iter().enumerate().fold((0, f32::MIN), |best, (c, &p)| {
+                        if p > best.1 { (c, p) } else { best }
+                    });
                 Example {
                     truth: self.truth[i],
                     predicted,

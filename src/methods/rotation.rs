@@ -239,9 +239,14 @@ impl Method for Rotation {
             let classes = data.class_names.len();
             let trained =
                 linear_probe(&model.encoder, &data.train, &data.held_out, classes, &probe).await?;
-            let random_init =
-                linear_probe(&baseline.encoder, &data.train, &data.held_out, classes, &probe)
-                    .await?;
+            let random_init = linear_probe(
+                &baseline.encoder,
+                &data.train,
+                &data.held_out,
+                classes,
+                &probe,
+            )
+            .await?;
             Ok(Evaluation {
                 pretext_accuracy: Some(pretext),
                 probe: Some(ProbeComparison {
@@ -270,9 +275,10 @@ pub async fn pretext_accuracy(model: &RotationNet, held_out: &DeviceImages) -> R
         let (x, y) = all_rotations(held_out.range(start, end).without_autodiff());
         hits.push(accuracy(model.forward(x), y) * ((end - start) as f64 / n as f64));
     }
-    let total = hits.into_iter().reduce(|a, b| a + b).ok_or_else(|| {
-        Error::data("held-out set", "is empty")
-    })?;
+    let total = hits
+        .into_iter()
+        .reduce(|a, b| a + b)
+        .ok_or_else(|| Error::data("held-out set", "is empty"))?;
     total
         .into_scalar_async::<f32>()
         .await

@@ -1,10 +1,11 @@
 //! The small CNN encoder every representation method trains (rotation, jigsaw, SimCLR, ...).
 //!
 //! Three 3x3 conv blocks (conv, batch norm, ReLU), max-pooling after the first two, then an
-//! adaptive average pool to a small `pooled x pooled` grid that is flattened. Keeping a little
-//! spatial layout in the features (instead of one global average) is what lets a linear probe
-//! read shape and position from them, and it makes the encoder work on any input size >= 4x4
-//! (jigsaw tiles, crops).
+//! adaptive average pool to a `pooled x pooled` grid that is flattened (any input size >= 4x4
+//! works: jigsaw tiles, crops). The default is a global average (`pooled = 1`): a spatial grid
+//! of even random conv features is already a strong input for a linear probe on digits (measured
+//! here: 92.7% with a random 3x3x64 grid), which would hide what a pretext task teaches; after a
+//! global average, only what the channels have learned to detect is left to the probe.
 
 use burn::config::Config;
 use burn::module::Module;
@@ -20,10 +21,10 @@ pub struct ConvEncoderConfig {
     #[config(default = 1)]
     pub in_channels: usize,
     /// Output channels of the three conv blocks.
-    #[config(default = "[32, 64, 64]")]
+    #[config(default = "[16, 32, 64]")]
     pub channels: [usize; 3],
-    /// Side of the pooled grid the last feature map is averaged to.
-    #[config(default = 3)]
+    /// Side of the pooled grid the last feature map is averaged to (1 = global average).
+    #[config(default = 1)]
     pub pooled: usize,
 }
 

@@ -1,6 +1,7 @@
 //! Turning JavaScript values into typed configs, with errors that name the field.
 
 use js_sys::{Object, Reflect};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -10,7 +11,26 @@ use crate::methods::{MethodConfig, RotationConfig};
 use crate::{Error, Result};
 
 /// Deserialize `value` into `T`; on failure the error names the field's path.
-fn deserialize<T: DeserializeOwned>(value: JsValue) -> Result<T> {
+///
+/// serde-wasm-bindgen reads only the fields a struct declares, so `deny_unknown_fields` never
+/// sees a typo: unknown keys are found here by comparing with the keys of `T::default()`.
+fn deserialize<T: DeserializeOwned + Serialize + Default>(value: JsValue) -> Result<T> {
+    let known = serde_wasm_bindgen::to_value(&T::default())
+        .map(|v: JsValue| Object::keys(v.unchecked_ref::<Object>()))
+        .map_err(|e| Error::config("config", e))?;
+    let known: Vec<String> = known.iter().filter_map(|k| k.as_string()).collect();
+    for key in Object::keys(value.unchecked_ref::<Object>()).iter() {
+        let key = key.as_string().unwrap_or_default();
+        if !known.contains(&key) {
+            return Err(Error::config(
+                key.clone(),
+                format!(
+                    "unknown field; expected one of: method, {}",
+                    known.join(", ")
+                ),
+            ));
+        }
+    }
     let de = serde_wasm_bindgen::Deserializer::from(value);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -51,7 +71,9 @@ pub fn method_config(value: &JsValue) -> Result<MethodConfig> {
     let rest = Object::assign(&Object::new(), value.unchecked_ref());
     let _ = Reflect::delete_property(&rest, &"method".into());
     match method.as_str() {
-        "rotation" => Ok(MethodConfig::Rotation(deserialize::<RotationConfig>(rest.into())?)),
+        "rotation" => Ok(MethodConfig::Rotation(deserialize::<RotationConfig>(
+            rest.into(),
+        )?)),
         other => Err(Error::config(
             "method",
             format!(
@@ -61,7 +83,6 @@ pub fn method_config(value: &JsValue) -> Result<MethodConfig> {
         )),
     }
 }
-
 
 /// `{ backend: "auto" | "webgpu" | "cpu" }`, or nothing for `auto`.
 pub fn backend_request(value: &JsValue) -> Result<BackendRequest> {

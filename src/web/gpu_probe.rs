@@ -40,7 +40,9 @@ pub async fn probe() -> AdapterProbe {
     let info = get(&adapter, "info");
     // `isFallbackAdapter` moved from the adapter to its info; read both.
     probe.fallback = get(&info, "isFallbackAdapter").as_bool().unwrap_or(false)
-        || get(&adapter, "isFallbackAdapter").as_bool().unwrap_or(false);
+        || get(&adapter, "isFallbackAdapter")
+            .as_bool()
+            .unwrap_or(false);
     let parts: Vec<String> = ["vendor", "architecture", "description"]
         .iter()
         .filter_map(|k| text(&info, k))

@@ -28,7 +28,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::backend::{BackendRequest, Compute};
+use crate::backend::Compute;
 use crate::data::{DatasetName, ImageSet};
 use crate::methods::TrainingData;
 use crate::{Error, Result};
@@ -146,9 +146,8 @@ pub fn methods() -> Result<JsValue, JsError> {
 }
 
 fn current_compute() -> Result<Compute> {
-    PAGE.with_borrow(|page| page.compute.clone()).ok_or_else(|| {
-        Error::Device("no device yet: await init_backend() before this call".into())
-    })
+    PAGE.with_borrow(|page| page.compute.clone())
+        .ok_or_else(|| Error::Device("no device yet: await init_backend() before this call".into()))
 }
 
 /// Create a training session from one config object, e.g. `{ method: "rotation", dataset:

@@ -9,8 +9,11 @@ use unsupervised_playground::methods::TrainingData;
 /// The shipped MNIST file.
 pub fn mnist() -> ImageSet {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/www/data/mnist.upgd");
-    ImageSet::decode(&std::fs::read(path).expect("www/data/mnist.upgd"), "mnist.upgd")
-        .expect("the shipped file decodes")
+    ImageSet::decode(
+        &std::fs::read(path).expect("www/data/mnist.upgd"),
+        "mnist.upgd",
+    )
+    .expect("the shipped file decodes")
 }
 
 /// The first `n` MNIST images of every tenth... a small, class-mixed subset, uploaded.

@@ -20,7 +20,9 @@ fn obj(pairs: &[(&str, JsValue)]) -> JsValue {
 }
 
 fn message(e: JsValue) -> String {
-    get(&e, "message").as_string().unwrap_or_else(|| format!("{e:?}"))
+    get(&e, "message")
+        .as_string()
+        .unwrap_or_else(|| format!("{e:?}"))
 }
 
 fn js_message(e: wasm_bindgen::JsError) -> String {
@@ -34,7 +36,9 @@ pub async fn init(request: &str, kind: &str) {
         .map_err(js_message)
         .expect("backend");
     assert_eq!(get(&info, "kind").as_string().unwrap(), kind, "{info:?}");
-    web::load_dataset("mnist", MNIST).map_err(js_message).expect("dataset");
+    web::load_dataset("mnist", MNIST)
+        .map_err(js_message)
+        .expect("dataset");
 }
 
 fn rotation(batch_size: f64) -> JsValue {
@@ -46,7 +50,10 @@ fn rotation(batch_size: f64) -> JsValue {
 }
 
 async fn report(session: &web::Session) -> JsValue {
-    JsFuture::from(session.report()).await.map_err(message).expect("report")
+    JsFuture::from(session.report())
+        .await
+        .map_err(message)
+        .expect("report")
 }
 
 fn loss(report: &JsValue) -> f64 {
@@ -58,7 +65,9 @@ fn loss(report: &JsValue) -> f64 {
 
 /// Real training steps, a falling loss, examples read back. SwiftShader is slow: a tiny batch.
 pub async fn loss_falls_and_examples_read() {
-    let session = web::create_session(rotation(4.0)).map_err(js_message).unwrap();
+    let session = web::create_session(rotation(4.0))
+        .map_err(js_message)
+        .unwrap();
     // Reports average the loss over the steps since the previous one: compare steps 1-2 with
     // steps 15-20 (steps 3-14 are read and dropped).
     session.train(2.0).map_err(js_message).unwrap();
@@ -67,10 +76,16 @@ pub async fn loss_falls_and_examples_read() {
     let _ = report(&session).await;
     session.train(6.0).map_err(js_message).unwrap();
     let later = loss(&report(&session).await);
-    assert!(first > 1.2, "the first loss should be near ln 4, got {first}");
+    assert!(
+        first > 1.2,
+        "the first loss should be near ln 4, got {first}"
+    );
     assert!(later < first, "loss did not fall: {first} -> {later}");
 
-    let ex = JsFuture::from(session.examples(3.0)).await.map_err(message).unwrap();
+    let ex = JsFuture::from(session.examples(3.0))
+        .await
+        .map_err(message)
+        .unwrap();
     let items: js_sys::Array = get(&ex, "items").dyn_into().unwrap();
     assert_eq!(items.length(), 3);
     session.dispose();
@@ -82,25 +97,54 @@ pub async fn bad_input_is_refused() {
         (rotation(0.0), "batch_size"),
         (rotation(-3.0), "batch_size"),
         (rotation(1e9), "batch_size"),
-        (obj(&[("method", "rotation".into()), ("learning_rate", f64::NAN.into())]), "learning_rate"),
-        (obj(&[("method", "rotation".into()), ("learning_rate", f64::INFINITY.into())]), "learning_rate"),
-        (obj(&[("method", "rotation".into()), ("learning_rate", 0.0.into())]), "learning_rate"),
-        (obj(&[("method", "rotation".into()), ("batch_size", "big".into())]), "batch_size"),
-        (obj(&[("method", "rotation".into()), ("batchsize", 8.into())]), "batchsize"),
+        (
+            obj(&[
+                ("method", "rotation".into()),
+                ("learning_rate", f64::NAN.into()),
+            ]),
+            "learning_rate",
+        ),
+        (
+            obj(&[
+                ("method", "rotation".into()),
+                ("learning_rate", f64::INFINITY.into()),
+            ]),
+            "learning_rate",
+        ),
+        (
+            obj(&[("method", "rotation".into()), ("learning_rate", 0.0.into())]),
+            "learning_rate",
+        ),
+        (
+            obj(&[("method", "rotation".into()), ("batch_size", "big".into())]),
+            "batch_size",
+        ),
+        (
+            obj(&[("method", "rotation".into()), ("batchsize", 8.into())]),
+            "batchsize",
+        ),
         (obj(&[("method", "teleport".into())]), "method"),
         (obj(&[]), "method"),
         (JsValue::from(42), "config"),
-        (obj(&[("method", "rotation".into()), ("dataset", "cifar".into())]), "dataset"),
+        (
+            obj(&[("method", "rotation".into()), ("dataset", "cifar".into())]),
+            "dataset",
+        ),
     ];
     for (config, field) in cases {
         let err = match web::create_session(config.clone()) {
             Ok(_) => panic!("{config:?} was accepted"),
             Err(e) => js_message(e),
         };
-        assert!(err.contains(field), "{config:?}: {err:?} does not name {field}");
+        assert!(
+            err.contains(field),
+            "{config:?}: {err:?} does not name {field}"
+        );
     }
     // Bad step counts, and calls after dispose.
-    let session = web::create_session(rotation(4.0)).map_err(js_message).unwrap();
+    let session = web::create_session(rotation(4.0))
+        .map_err(js_message)
+        .unwrap();
     for steps in [0.0, -1.0, 0.5, f64::NAN] {
         let e = js_message(session.train(steps).unwrap_err());
         assert!(e.starts_with("steps: "), "{e}");
@@ -108,11 +152,17 @@ pub async fn bad_input_is_refused() {
     session.dispose();
     let e = js_message(session.train(1.0).unwrap_err());
     assert!(e.contains("freed"), "{e}");
-    let e = JsFuture::from(session.report()).await.map(|_| ()).map_err(message).unwrap_err();
+    let e = JsFuture::from(session.report())
+        .await
+        .map(|_| ())
+        .map_err(message)
+        .unwrap_err();
     assert!(e.contains("freed"), "{e}");
     session.dispose(); // twice is fine
     // The module still works after all of that.
-    let again = web::create_session(rotation(4.0)).map_err(js_message).unwrap();
+    let again = web::create_session(rotation(4.0))
+        .map_err(js_message)
+        .unwrap();
     again.train(1.0).map_err(js_message).unwrap();
     let _ = report(&again).await;
 }
