@@ -165,10 +165,7 @@ pub async fn linear_probe(
     );
     let logits = probe.forward(encode_all(encoder, held_out, held_out.len()));
     let acc = accuracy(logits, labels_tensor(held_out, held_out.len()));
-    acc.into_scalar_async::<f32>()
-        .await
-        .map(|a| a as f64)
-        .map_err(|e| Error::Device(format!("reading the probe accuracy failed: {e:?}")))
+    super::read_scalar(acc, "probe accuracy").await
 }
 
 #[cfg(test)]

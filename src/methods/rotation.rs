@@ -20,7 +20,7 @@ use super::{
 use crate::backend::Compute;
 use crate::data::transforms::all_rotations;
 use crate::data::{BatchSampler, DatasetName, DeviceImages};
-use crate::eval::{ProbeComparison, ProbeConfig, linear_probe};
+use crate::eval::{ProbeComparison, ProbeConfig, linear_probe, read_scalar};
 use crate::losses::{accuracy, cross_entropy};
 use crate::nn::{ConvEncoder, ConvEncoderConfig, MlpHead, MlpHeadConfig};
 use crate::{Error, Result};
@@ -159,11 +159,6 @@ impl Rotation {
         }
     }
 
-    /// The current network (for the CLI and tests).
-    pub fn model(&self) -> &RotationNet {
-        &self.model
-    }
-
     /// One step on a given batch: rotate on the device, forward, cross-entropy, backward, Adam.
     /// Enqueues work only; the loss and accuracy stay on the device in the accumulator.
     ///
@@ -279,9 +274,5 @@ pub async fn pretext_accuracy(model: &RotationNet, held_out: &DeviceImages) -> R
         .into_iter()
         .reduce(|a, b| a + b)
         .ok_or_else(|| Error::data("held-out set", "is empty"))?;
-    total
-        .into_scalar_async::<f32>()
-        .await
-        .map(|a| a as f64)
-        .map_err(|e| Error::Device(format!("reading the accuracy failed: {e:?}")))
+    read_scalar(total, "pretext accuracy").await
 }
