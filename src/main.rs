@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run -- train --method rotation --seconds 60            # train, then evaluate
 //! cargo run -- train --steps 300 --batch-size 64 --backend gpu # on wgpu (Vulkan)
+//! cargo run -- train --method jigsaw --param grid=3 --param permutations=64
 //! cargo run -- bench --steps 50                                # steps/s, time to first step
 //! ```
 
@@ -29,8 +30,8 @@ mod cli {
     use clap::{Args, Parser, Subcommand};
     use indicatif::{ProgressBar, ProgressStyle};
     use unsupervised_playground::backend::{BackendRequest, Compute};
-    use unsupervised_playground::data::{DatasetName, ImageSet};
-    use unsupervised_playground::methods::{MethodConfig, RotationConfig, TrainingData};
+    use unsupervised_playground::data::ImageSet;
+    use unsupervised_playground::methods::{MethodConfig, TrainingData};
     use unsupervised_playground::session::Session;
     use unsupervised_playground::{Error, Result};
 
@@ -75,6 +76,9 @@ mod cli {
         /// Seed of the init and the batch order.
         #[arg(long)]
         seed: Option<u64>,
+        /// Any other hyperparameter of the method, as key=value (repeatable), e.g. --param grid=3.
+        #[arg(long)]
+        param: Vec<String>,
         /// cpu, gpu (wgpu/Vulkan) or auto (PLAYGROUND_BACKEND, else cpu).
         #[arg(long, default_value = "auto")]
         backend: String,
@@ -94,35 +98,33 @@ mod cli {
         }
     }
 
+    /// The method's defaults, overridden by the flags and `--param key=value` pairs; the same
+    /// validation as the page (an unknown or mistyped field is an error naming it).
     fn method_config(args: &Common) -> Result<MethodConfig> {
-        let dataset = match args.dataset.as_str() {
-            "mnist" => DatasetName::Mnist,
-            "fashion" => DatasetName::Fashion,
-            other => {
-                return Err(Error::config(
-                    "dataset",
-                    format!("unknown dataset {other:?}; expected mnist or fashion"),
-                ));
-            }
-        };
-        match args.method.as_str() {
-            "rotation" => {
-                let d = RotationConfig::default();
-                Ok(MethodConfig::Rotation(RotationConfig {
-                    dataset,
-                    batch_size: args.batch_size.unwrap_or(d.batch_size),
-                    learning_rate: args.learning_rate.unwrap_or(d.learning_rate),
-                    seed: args.seed.unwrap_or(d.seed),
-                }))
-            }
-            other => Err(Error::config(
-                "method",
-                format!(
-                    "unknown method {other:?}; expected one of {}",
-                    MethodConfig::NAMES.join(", ")
-                ),
-            )),
+        let defaults = MethodConfig::default_for(&args.method)?;
+        let mut value = serde_json::to_value(&defaults).map_err(|e| Error::config("config", e))?;
+        let object = value
+            .as_object_mut()
+            .ok_or_else(|| Error::config("config", "not an object"))?;
+        object.insert("dataset".into(), args.dataset.clone().into());
+        if let Some(b) = args.batch_size {
+            object.insert("batch_size".into(), b.into());
         }
+        if let Some(lr) = args.learning_rate {
+            object.insert("learning_rate".into(), lr.into());
+        }
+        if let Some(seed) = args.seed {
+            object.insert("seed".into(), seed.into());
+        }
+        for pair in &args.param {
+            let (key, raw) = pair.split_once('=').ok_or_else(|| {
+                Error::config("param", format!("expected key=value, got {pair:?}"))
+            })?;
+            // Numbers and booleans as JSON, anything else as a string.
+            let parsed = serde_json::from_str(raw).unwrap_or_else(|_| raw.into());
+            object.insert(key.to_string(), parsed);
+        }
+        MethodConfig::from_json(value)
     }
 
     fn train(args: &Common, evaluate: bool) -> Result<()> {
@@ -192,9 +194,7 @@ mod cli {
             steps,
             train_time,
             steps as f64 / train_time,
-            match &config {
-                MethodConfig::Rotation(c) => c.batch_size,
-            }
+            config.batch_size()
         );
         for m in &last.metrics {
             println!("last training {}: {:.4}", m.name, m.value);
@@ -206,12 +206,19 @@ mod cli {
                 println!("held-out pretext accuracy: {:.2}%", 100.0 * acc);
             }
             if let Some(p) = eval.probe {
+                let runs: Vec<String> = p
+                    .random_init_runs
+                    .iter()
+                    .map(|a| format!("{:.2}", 100.0 * a))
+                    .collect();
                 println!(
-                    "linear probe ({} labels, {} held-out): trained encoder {:.2}%, random-init encoder {:.2}%, gain {:+.2} points",
+                    "linear probe ({} labels, {} held-out): trained encoder {:.2}%, random-init encoders {:.2}% (mean of {}: {}), gain {:+.2} points",
                     p.labelled,
                     p.held_out,
                     100.0 * p.trained,
                     100.0 * p.random_init,
+                    runs.len(),
+                    runs.join(" "),
                     100.0 * (p.trained - p.random_init)
                 );
             }

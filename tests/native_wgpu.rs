@@ -1,15 +1,15 @@
 //! The wgpu backend natively (Vulkan; on machines without a GPU, Mesa's lavapipe): the same
-//! kernels the browser runs through WebGPU. Its own test binary, since the wgpu runtime is
+//! kernels the browser runs through WebGPU, for every method. Its own test binary, since the wgpu runtime is
 //! initialised once per process.
 
 mod common;
 
 use unsupervised_playground::backend::{BackendKind, BackendRequest, Compute};
-use unsupervised_playground::methods::{MethodConfig, RotationConfig};
+use unsupervised_playground::methods::{JigsawConfig, MethodConfig, RotationConfig};
 use unsupervised_playground::session::Session;
 
 #[test]
-fn rotation_trains_on_wgpu() {
+fn methods_train_on_wgpu() {
     let compute = Compute::native(BackendRequest::Webgpu)
         .expect("a Vulkan device (install mesa-vulkan-drivers for lavapipe)");
     assert_eq!(compute.kind, BackendKind::Gpu);
@@ -29,4 +29,23 @@ fn rotation_trains_on_wgpu() {
     // Examples read back through the async path too.
     let ex = pollster::block_on(session.examples(4).unwrap()).unwrap();
     assert_eq!(ex.items.len(), 4);
+
+    // Jigsaw: tiles cut by a gather on the device, one shared encoder over every tile.
+    let config = JigsawConfig {
+        batch_size: 8,
+        learning_rate: 3e-3,
+        ..Default::default()
+    };
+    let mut session = Session::new(MethodConfig::Jigsaw(config), &data, &compute).unwrap();
+    session.train(2).unwrap();
+    let first = pollster::block_on(session.report()).unwrap();
+    session.train(40).unwrap();
+    let later = pollster::block_on(session.report()).unwrap();
+    let (l0, l1) = (first.metric("loss").unwrap(), later.metric("loss").unwrap());
+    assert!(
+        l1 < 0.85 * l0,
+        "jigsaw loss did not fall on wgpu: {l0} -> {l1}"
+    );
+    let ex = pollster::block_on(session.examples(3).unwrap()).unwrap();
+    assert_eq!((ex.items.len(), ex.rows), (3, 24));
 }

@@ -9,8 +9,9 @@ use wasm_bindgen_test::*;
 wasm_bindgen_test_configure!(run_in_browser);
 
 #[wasm_bindgen_test]
-async fn rotation_trains_on_the_cpu_fallback() {
+async fn methods_train_on_the_cpu_fallback() {
     web_common::init("cpu", "cpu").await;
-    web_common::loss_falls_and_examples_read().await;
+    web_common::rotation_loss_falls_and_examples_read().await;
+    web_common::jigsaw_loss_falls_and_examples_read().await;
     web_common::bad_input_is_refused().await;
 }

@@ -1,6 +1,6 @@
 //! Image transforms that run on the device as tensor ops (never per pixel on the host).
 
-use burn::tensor::{Int, Tensor};
+use burn::tensor::{Int, Tensor, TensorData};
 
 /// Rotate every image of a batch by `quarter_turns` x 90 degrees counter-clockwise.
 ///
@@ -37,6 +37,60 @@ pub fn all_rotations(x: Tensor<4>) -> (Tensor<4>, Tensor<1, Int>) {
         .repeat_dim(1, batch)
         .reshape([4 * batch]);
     (rotated, labels)
+}
+
+/// Cut square tiles out of every image of a batch with one gather on the device.
+///
+/// `corners` gives the top-left pixel `[row, col]` of each tile, image by image: tile `k` of image
+/// `i` is `corners[i * tiles_per_image + k]`, and it lands at row `i * tiles_per_image + k` of the
+/// output. Only these few integers come from the host; the pixels never leave the device.
+///
+/// # Shapes
+/// - images: `[batch, channels, rows, cols]`
+/// - output: `[batch * tiles_per_image, channels, tile, tile]`
+///
+/// # Panics
+/// If `corners.len()` is not a multiple of the batch or a tile reaches past the image edge
+/// (callers validate the geometry first).
+pub fn cut_tiles(images: Tensor<4>, corners: &[[usize; 2]], tile: usize) -> Tensor<4> {
+    let [batch, channels, rows, cols] = images.dims();
+    assert!(
+        batch > 0 && corners.len().is_multiple_of(batch),
+        "one corner list per image"
+    );
+    let per_image = corners.len() / batch;
+    let index: Vec<i64> = corners
+        .iter()
+        .flat_map(|&[r, c]| {
+            assert!(r + tile <= rows && c + tile <= cols, "tile past the edge");
+            (0..tile).flat_map(move |dr| (0..tile).map(move |dc| ((r + dr) * cols + c + dc) as i64))
+        })
+        .collect();
+    let len = per_image * tile * tile;
+    let index =
+        Tensor::<3, Int>::from_data(TensorData::new(index, [batch, 1, len]), &images.device())
+            .repeat_dim(1, channels); // [b, c, tiles * tile * tile]
+    images
+        .reshape([batch, channels, rows * cols])
+        .gather(2, index) // [b, c, tiles * tile * tile]
+        .reshape([batch, channels, per_image, tile, tile])
+        .swap_dims(1, 2) // [b, tiles, c, tile, tile]
+        .reshape([batch * per_image, channels, tile, tile])
+}
+
+/// Lay `grid x grid` tiles per image back out as one board image, tile `k` at row `k / grid`,
+/// column `k % grid` (the inverse of [`cut_tiles`] on a regular grid without gaps or jitter).
+///
+/// # Shapes
+/// - tiles: `[batch * grid * grid, channels, tile, tile]`
+/// - output: `[batch, channels, grid * tile, grid * tile]`
+pub fn assemble_board(tiles: Tensor<4>, grid: usize) -> Tensor<4> {
+    let [n, channels, tile, _] = tiles.dims();
+    let batch = n / (grid * grid);
+    tiles
+        .reshape([batch, grid, grid, channels, tile, tile]) // [b, gr, gc, c, tr, tc]
+        .permute([0, 3, 1, 4, 2, 5]) // [b, c, gr, tr, gc, tc]
+        .reshape([batch, channels, grid * tile, grid * tile])
 }
 
 #[cfg(test)]
@@ -105,5 +159,32 @@ mod tests {
             .try_into_vec::<f32>()
             .unwrap();
         assert_eq!(row5, want);
+    }
+
+    #[test]
+    fn tiles_are_cut_exactly_and_reassemble() {
+        let device = Device::flex();
+        // Two 4x4 images with distinct pixel values, cut into a 2x2 grid of 2x2 tiles (no jitter).
+        let pixels: Vec<f32> = (0..32).map(|v| v as f32).collect();
+        let x = Tensor::<4>::from_data(TensorData::new(pixels.clone(), [2, 1, 4, 4]), &device);
+        let corners: Vec<[usize; 2]> = (0..2)
+            .flat_map(|_| [[0, 0], [0, 2], [2, 0], [2, 2]])
+            .collect();
+        let tiles = cut_tiles(x.clone(), &corners, 2);
+        assert_eq!(tiles.dims(), [8, 1, 2, 2]);
+        let got = tiles.clone().into_data().try_into_vec::<f32>().unwrap();
+        // Tile 1 of image 0 is the top-right 2x2 block: pixels 2, 3, 6, 7.
+        assert_eq!(&got[4..8], &[2.0, 3.0, 6.0, 7.0]);
+        // Tile 2 of image 1 is its bottom-left block: 16 + (8, 9, 12, 13).
+        assert_eq!(&got[6 * 4..7 * 4], &[24.0, 25.0, 28.0, 29.0]);
+        let board = assemble_board(tiles, 2)
+            .into_data()
+            .try_into_vec::<f32>()
+            .unwrap();
+        assert_eq!(board, pixels);
+        // A shifted corner (jitter) moves the tile by that many pixels.
+        let one = cut_tiles(x.narrow(0, 0, 1), &[[1, 1]], 2);
+        let got = one.into_data().try_into_vec::<f32>().unwrap();
+        assert_eq!(got, vec![5.0, 6.0, 9.0, 10.0]);
     }
 }

@@ -2,7 +2,10 @@
 
 pub mod probe;
 
-pub use probe::{ProbeComparison, ProbeConfig, encode_all, fit_logistic, linear_probe};
+pub use probe::{
+    BaselineCache, ProbeComparison, ProbeConfig, compare_with_random_init, encode_all,
+    fit_logistic, linear_probe, random_encoder,
+};
 
 use burn::tensor::Tensor;
 
@@ -16,4 +19,23 @@ pub async fn read_scalar(value: Tensor<1>, what: &str) -> Result<f64> {
         .await
         .map(|v| v as f64)
         .map_err(|e| Error::Device(format!("reading the {what} back failed: {e:?}")))
+}
+
+/// The accuracy over `count` held-out items, scored `chunk` at a time (memory stays small) by
+/// `score(start, end)`, which returns the accuracy of items `start..end` as a `[1]` tensor.
+/// The chunks are combined on the device and read back once.
+pub async fn held_out_accuracy(
+    count: usize,
+    chunk: usize,
+    mut score: impl FnMut(usize, usize) -> Tensor<1>,
+) -> Result<f64> {
+    let total = (0..count)
+        .step_by(chunk.max(1))
+        .map(|start| {
+            let end = (start + chunk).min(count);
+            score(start, end) * ((end - start) as f64 / count as f64)
+        })
+        .reduce(|a, b| a + b)
+        .ok_or_else(|| Error::data("held-out set", "is empty"))?;
+    read_scalar(total, "held-out accuracy").await
 }

@@ -11,10 +11,19 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
+use std::sync::{Arc, Mutex};
+
+use burn::tensor::Device;
+
 use crate::data::DeviceImages;
 use crate::losses::{accuracy, cross_entropy};
-use crate::nn::ConvEncoder;
+use crate::methods::TrainingData;
+use crate::nn::{ConvEncoder, ConvEncoderConfig};
 use crate::{Error, Result};
+
+/// Seed of the first random-init baseline encoder; the others follow it. Fixed, so every method
+/// and every session is compared with the same baseline encoders.
+pub const BASELINE_SEED: u64 = 0xBA5E;
 
 /// Settings of the linear probe.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,6 +38,9 @@ pub struct ProbeConfig {
     /// L2 penalty on the weights. Measured: 1e-2 or 1e-3 (and 100-300 iterations) under-fit the
     /// trained features and hid most of their advantage over random ones.
     pub weight_decay: f64,
+    /// Random-init encoders the baseline averages over. One random init is a noisy yardstick:
+    /// measured on MNIST, seven inits of the default encoder probed between 79.3% and 84.1%.
+    pub random_inits: usize,
 }
 
 impl Default for ProbeConfig {
@@ -38,17 +50,21 @@ impl Default for ProbeConfig {
             iterations: 1000,
             learning_rate: 0.01,
             weight_decay: 1e-4,
+            random_inits: 5,
         }
     }
 }
 
-/// Probe accuracy of a trained encoder next to a random-init one.
+/// Probe accuracy of a trained encoder next to random-init ones.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProbeComparison {
     /// Held-out accuracy of the probe on the trained encoder's features.
     pub trained: f64,
-    /// Held-out accuracy of the probe on a random-init encoder's features (the baseline).
+    /// Mean held-out accuracy of the probe on random-init encoders of the same shape (the
+    /// baseline).
     pub random_init: f64,
+    /// Each random init's accuracy, in seed order (their spread is the baseline's noise).
+    pub random_init_runs: Vec<f64>,
     /// Labelled training images the probe was fitted on.
     pub labelled: usize,
     /// Held-out images it was scored on.
@@ -166,6 +182,76 @@ pub async fn linear_probe(
     let logits = probe.forward(encode_all(encoder, held_out, held_out.len()));
     let acc = accuracy(logits, labels_tensor(held_out, held_out.len()));
     super::read_scalar(acc, "probe accuracy").await
+}
+
+/// A random-init encoder of the shape `config` describes, seeded.
+pub fn random_encoder(config: &ConvEncoderConfig, seed: u64, device: &Device) -> ConvEncoder {
+    device.seed(seed);
+    config.init(device)
+}
+
+/// Baseline probe accuracies already measured on one dataset's device, so a second evaluation
+/// (or a second method on the board) does not fit the same random-init probes again. They depend
+/// only on the probe settings and the encoder's shape, never on training.
+#[derive(Debug, Clone, Default)]
+pub struct BaselineCache(Arc<Mutex<Vec<BaselineEntry>>>);
+
+/// A cache key (the probe settings and the encoder's shape) and the accuracy of each init.
+type BaselineEntry = (String, Vec<f64>);
+
+impl BaselineCache {
+    fn get(&self, key: &str) -> Option<Vec<f64>> {
+        let entries = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        entries
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn put(&self, key: String, runs: Vec<f64>) {
+        let mut entries = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if !entries.iter().any(|(k, _)| *k == key) {
+            entries.push((key, runs));
+        }
+    }
+}
+
+/// Probe `encoder` (trained, of the shape `encoder_config` describes) and `config.random_inits`
+/// random-init encoders of the same shape on `data`; the baseline is their mean.
+pub async fn compare_with_random_init(
+    encoder: &ConvEncoder,
+    encoder_config: &ConvEncoderConfig,
+    data: &TrainingData,
+    config: &ProbeConfig,
+) -> Result<ProbeComparison> {
+    if config.random_inits == 0 {
+        return Err(Error::config("random_inits", "must be at least 1, got 0"));
+    }
+    let classes = data.class_names.len();
+    let trained = linear_probe(encoder, &data.train, &data.held_out, classes, config).await?;
+    let key = format!("{config:?} {encoder_config:?}");
+    let runs = match data.baselines.get(&key) {
+        Some(runs) => runs,
+        None => {
+            let device = data.train.images.device();
+            let mut runs = Vec::with_capacity(config.random_inits);
+            for i in 0..config.random_inits as u64 {
+                let random = random_encoder(encoder_config, BASELINE_SEED + i, &device);
+                runs.push(
+                    linear_probe(&random, &data.train, &data.held_out, classes, config).await?,
+                );
+            }
+            data.baselines.put(key, runs.clone());
+            runs
+        }
+    };
+    Ok(ProbeComparison {
+        trained,
+        random_init: runs.iter().sum::<f64>() / runs.len() as f64,
+        random_init_runs: runs,
+        labelled: config.labelled,
+        held_out: data.held_out.len(),
+    })
 }
 
 #[cfg(test)]

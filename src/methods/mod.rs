@@ -5,6 +5,7 @@
 //! device (forward, backward, optimizer update) and never reads a tensor back. Values reach the
 //! host once per report, through one asynchronous [`Transaction`].
 
+pub mod jigsaw;
 pub mod rotation;
 
 use std::future::Future;
@@ -17,6 +18,7 @@ use crate::backend::Compute;
 use crate::data::{DatasetName, DeviceImages, ImageSet};
 use crate::{Error, Result};
 
+pub use jigsaw::{Jigsaw, JigsawConfig};
 pub use rotation::{Rotation, RotationConfig};
 
 /// A future that owns everything it needs (no borrow of the session), so the page can keep
@@ -29,16 +31,55 @@ pub type LocalFuture<T> = Pin<Box<dyn Future<Output = T>>>;
 pub enum MethodConfig {
     /// Rotation prediction (RotNet).
     Rotation(RotationConfig),
+    /// Jigsaw puzzles.
+    Jigsaw(JigsawConfig),
 }
 
 impl MethodConfig {
     /// Names accepted in the `method` field.
-    pub const NAMES: [&'static str; 1] = ["rotation"];
+    pub const NAMES: [&'static str; 2] = ["rotation", "jigsaw"];
+
+    /// The method called `name` with its default hyperparameters.
+    pub fn default_for(name: &str) -> Result<Self> {
+        match name {
+            "rotation" => Ok(MethodConfig::Rotation(RotationConfig::default())),
+            "jigsaw" => Ok(MethodConfig::Jigsaw(JigsawConfig::default())),
+            other => Err(Error::config(
+                "method",
+                format!(
+                    "unknown method {other:?}; expected one of: {}",
+                    Self::NAMES.join(", ")
+                ),
+            )),
+        }
+    }
+
+    /// A config from a JSON object `{ "method": ..., field: value, ... }`: missing fields take
+    /// their defaults; an unknown field or a value of the wrong type is an error naming it.
+    pub fn from_json(mut value: serde_json::Value) -> Result<Self> {
+        fn fields<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T> {
+            serde_path_to_error::deserialize(value).map_err(|e| {
+                let field = e.path().to_string();
+                Error::config(field, e.into_inner())
+            })
+        }
+        let method = value
+            .as_object_mut()
+            .and_then(|o| o.remove("method"))
+            .and_then(|m| m.as_str().map(str::to_string))
+            .ok_or_else(|| Error::config("method", "expected the method's name as a string"))?;
+        // Check the name first, so that an unknown method is reported as such.
+        Ok(match Self::default_for(&method)? {
+            MethodConfig::Rotation(_) => MethodConfig::Rotation(fields(value)?),
+            MethodConfig::Jigsaw(_) => MethodConfig::Jigsaw(fields(value)?),
+        })
+    }
 
     /// The method's name.
     pub fn name(&self) -> &'static str {
         match self {
             MethodConfig::Rotation(_) => "rotation",
+            MethodConfig::Jigsaw(_) => "jigsaw",
         }
     }
 
@@ -46,6 +87,15 @@ impl MethodConfig {
     pub fn dataset(&self) -> DatasetName {
         match self {
             MethodConfig::Rotation(c) => c.dataset,
+            MethodConfig::Jigsaw(c) => c.dataset,
+        }
+    }
+
+    /// Images per training step.
+    pub fn batch_size(&self) -> usize {
+        match self {
+            MethodConfig::Rotation(c) => c.batch_size,
+            MethodConfig::Jigsaw(c) => c.batch_size,
         }
     }
 
@@ -53,6 +103,7 @@ impl MethodConfig {
     pub fn validate(&self, data: &TrainingData) -> Result<()> {
         match self {
             MethodConfig::Rotation(c) => c.validate(data),
+            MethodConfig::Jigsaw(c) => c.validate(data),
         }
     }
 
@@ -61,6 +112,7 @@ impl MethodConfig {
         self.validate(data)?;
         Ok(match self {
             MethodConfig::Rotation(c) => Box::new(Rotation::new(c.clone(), data, compute)),
+            MethodConfig::Jigsaw(c) => Box::new(Jigsaw::new(c.clone(), data, compute)),
         })
     }
 }
@@ -76,6 +128,8 @@ pub struct TrainingData {
     pub train: DeviceImages,
     /// The held-out part, for evaluation only.
     pub held_out: DeviceImages,
+    /// Random-init probe accuracies measured so far on this data (shared by every clone).
+    pub baselines: crate::eval::BaselineCache,
 }
 
 impl TrainingData {
@@ -87,8 +141,58 @@ impl TrainingData {
             class_names: set.class_names.clone(),
             train: DeviceImages::upload(&split.train, &compute.device),
             held_out: DeviceImages::upload(&split.held_out, &compute.device),
+            baselines: Default::default(),
         })
     }
+}
+
+/// The largest batch a step may take (keeps one step well inside a frame budget on a laptop GPU).
+pub const MAX_BATCH_SIZE: usize = 512;
+
+/// A learning rate must be a finite number in (0, 1].
+pub fn validate_learning_rate(field: &str, lr: f64) -> Result<()> {
+    if !lr.is_finite() || lr <= 0.0 || lr > 1.0 {
+        return Err(Error::config(
+            field,
+            format!("must be a number greater than 0 and at most 1, got {lr}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A batch takes between 1 and `max` images, and no more than the training part holds.
+pub fn validate_batch_size(
+    field: &str,
+    size: usize,
+    max: usize,
+    data: &TrainingData,
+) -> Result<()> {
+    let max = max.min(data.train.len());
+    if size == 0 || size > max {
+        return Err(Error::config(
+            field,
+            format!(
+                "must be between 1 and {max} (the training set has {} images), got {size}",
+                data.train.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// The config's dataset must be the one the session was given.
+pub fn validate_dataset(dataset: DatasetName, data: &TrainingData) -> Result<()> {
+    if data.name != dataset {
+        return Err(Error::config(
+            "dataset",
+            format!(
+                "the session was given the {} data but asks for {}",
+                data.name.as_str(),
+                dataset.as_str()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// What every method's session can do. Implementations live one per file in this module.

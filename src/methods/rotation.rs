@@ -14,16 +14,16 @@ use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Evaluation, LocalFuture, Method, MetricAccumulator, PendingExamples, PendingMetrics,
-    TrainingData,
+    Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, MetricAccumulator, PendingExamples,
+    PendingMetrics, TrainingData, validate_batch_size, validate_dataset, validate_learning_rate,
 };
+use crate::Result;
 use crate::backend::Compute;
 use crate::data::transforms::all_rotations;
 use crate::data::{BatchSampler, DatasetName, DeviceImages};
-use crate::eval::{ProbeComparison, ProbeConfig, linear_probe, read_scalar};
+use crate::eval::{ProbeConfig, compare_with_random_init, held_out_accuracy};
 use crate::losses::{accuracy, cross_entropy};
 use crate::nn::{ConvEncoder, ConvEncoderConfig, MlpHead, MlpHeadConfig};
-use crate::{Error, Result};
 
 /// The pretext classes, in label order.
 pub const ROTATIONS: [&str; 4] = ["0°", "90°", "180°", "270°"];
@@ -54,47 +54,13 @@ impl Default for RotationConfig {
     }
 }
 
-/// The largest batch a step may take (keeps one step well inside a frame budget on a laptop GPU).
-pub const MAX_BATCH_SIZE: usize = 512;
-
 impl RotationConfig {
     /// Check every field; the error names the field.
     pub fn validate(&self, data: &TrainingData) -> Result<()> {
-        let max = MAX_BATCH_SIZE.min(data.train.len());
-        if self.batch_size == 0 || self.batch_size > max {
-            return Err(Error::config(
-                "batch_size",
-                format!(
-                    "must be between 1 and {max} (the training set has {} images), got {}",
-                    data.train.len(),
-                    self.batch_size
-                ),
-            ));
-        }
-        validate_learning_rate("learning_rate", self.learning_rate)?;
-        if data.name != self.dataset {
-            return Err(Error::config(
-                "dataset",
-                format!(
-                    "the session was given the {} data but asks for {}",
-                    data.name.as_str(),
-                    self.dataset.as_str()
-                ),
-            ));
-        }
-        Ok(())
+        validate_dataset(self.dataset, data)?;
+        validate_batch_size("batch_size", self.batch_size, MAX_BATCH_SIZE, data)?;
+        validate_learning_rate("learning_rate", self.learning_rate)
     }
-}
-
-/// A learning rate must be a finite number in (0, 1].
-pub fn validate_learning_rate(field: &str, lr: f64) -> Result<()> {
-    if !lr.is_finite() || lr <= 0.0 || lr > 1.0 {
-        return Err(Error::config(
-            field,
-            format!("must be a number greater than 0 and at most 1, got {lr}"),
-        ));
-    }
-    Ok(())
 }
 
 /// The encoder and its 4-way head.
@@ -226,30 +192,19 @@ impl Method for Rotation {
 
     fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
         let model = self.model.valid();
-        let baseline = RotationNet::init(self.config.seed ^ 0xBA5E, &self.device).valid();
         let data = self.data.clone();
         Box::pin(async move {
             let pretext = pretext_accuracy(&model, &data.held_out).await?;
-            let probe = ProbeConfig::default();
-            let classes = data.class_names.len();
-            let trained =
-                linear_probe(&model.encoder, &data.train, &data.held_out, classes, &probe).await?;
-            let random_init = linear_probe(
-                &baseline.encoder,
-                &data.train,
-                &data.held_out,
-                classes,
-                &probe,
+            let probe = compare_with_random_init(
+                &model.encoder,
+                &ConvEncoderConfig::new(),
+                &data,
+                &ProbeConfig::default(),
             )
             .await?;
             Ok(Evaluation {
                 pretext_accuracy: Some(pretext),
-                probe: Some(ProbeComparison {
-                    trained,
-                    random_init,
-                    labelled: probe.labelled,
-                    held_out: data.held_out.len(),
-                }),
+                probe: Some(probe),
             })
         })
     }
@@ -261,18 +216,10 @@ impl Method for Rotation {
 
 /// Rotation accuracy on every held-out image under all four rotations.
 pub async fn pretext_accuracy(model: &RotationNet, held_out: &DeviceImages) -> Result<f64> {
-    const CHUNK: usize = 250;
     let model = model.valid();
-    let n = held_out.len();
-    let mut hits = Vec::new();
-    for start in (0..n).step_by(CHUNK) {
-        let end = (start + CHUNK).min(n);
+    held_out_accuracy(held_out.len(), 250, |start, end| {
         let (x, y) = all_rotations(held_out.range(start, end).without_autodiff());
-        hits.push(accuracy(model.forward(x), y) * ((end - start) as f64 / n as f64));
-    }
-    let total = hits
-        .into_iter()
-        .reduce(|a, b| a + b)
-        .ok_or_else(|| Error::data("held-out set", "is empty"))?;
-    read_scalar(total, "pretext accuracy").await
+        accuracy(model.forward(x), y)
+    })
+    .await
 }

@@ -7,7 +7,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::backend::BackendRequest;
 use crate::data::DatasetName;
-use crate::methods::{MethodConfig, RotationConfig};
+use crate::methods::{JigsawConfig, MethodConfig, RotationConfig};
 use crate::{Error, Result};
 
 /// Deserialize `value` into `T`; on failure the error names the field's path.
@@ -74,6 +74,9 @@ pub fn method_config(value: &JsValue) -> Result<MethodConfig> {
         "rotation" => Ok(MethodConfig::Rotation(deserialize::<RotationConfig>(
             rest.into(),
         )?)),
+        "jigsaw" => Ok(MethodConfig::Jigsaw(deserialize::<JigsawConfig>(
+            rest.into(),
+        )?)),
         other => Err(Error::config(
             "method",
             format!(
@@ -131,5 +134,8 @@ pub fn count(field: &str, value: f64) -> Result<usize> {
 
 /// Every method with its default config, for the page's controls.
 pub fn defaults() -> Vec<MethodConfig> {
-    vec![MethodConfig::Rotation(RotationConfig::default())]
+    MethodConfig::NAMES
+        .iter()
+        .filter_map(|name| MethodConfig::default_for(name).ok())
+        .collect()
 }

@@ -227,7 +227,7 @@ impl Session {
     }
 
     /// Resolves to the evaluation: `{ pretext_accuracy, probe: { trained, random_init,
-    /// labelled, held_out } }`. Training may continue meanwhile.
+    /// random_init_runs, labelled, held_out } }` (`random_init` is the mean of the runs). Training may continue meanwhile.
     pub fn evaluate(&self) -> Promise {
         let job = self.with(|s| Ok(s.evaluate()));
         future_to_promise(async move {

@@ -63,24 +63,42 @@ fn loss(report: &JsValue) -> f64 {
     get(&first, "value").as_f64().unwrap()
 }
 
-/// Real training steps, a falling loss, examples read back. SwiftShader is slow: a tiny batch.
-pub async fn loss_falls_and_examples_read() {
-    let session = web::create_session(rotation(4.0))
+/// Real rotation training steps, a falling loss, examples read back. SwiftShader is slow: a
+/// tiny batch.
+pub async fn rotation_loss_falls_and_examples_read() {
+    // Reports average the loss over the steps since the previous one: compare steps 1-2 with
+    // steps 15-20 (steps 3-14 are read and dropped). The first loss is near ln 4 = 1.39.
+    loss_falls_and_examples_read(rotation(4.0), [2, 12, 6], 1.2).await;
+}
+
+/// Real jigsaw training steps (2x2 tiles, 24 permutations): tiles are small, so more steps fit.
+pub async fn jigsaw_loss_falls_and_examples_read() {
+    let config = obj(&[
+        ("method", "jigsaw".into()),
+        ("batch_size", 8.into()),
+        ("learning_rate", 0.003.into()),
+    ]);
+    // The first loss is near ln 24 = 3.18.
+    loss_falls_and_examples_read(config, [2, 28, 10], 2.8).await;
+}
+
+/// Train `steps[0]` steps (first loss, above `first_min`), then `steps[1]` (dropped), then
+/// `steps[2]` (later loss, must be lower); then read three examples.
+async fn loss_falls_and_examples_read(config: JsValue, steps: [u32; 3], first_min: f64) {
+    let session = web::create_session(config.clone())
         .map_err(js_message)
         .unwrap();
-    // Reports average the loss over the steps since the previous one: compare steps 1-2 with
-    // steps 15-20 (steps 3-14 are read and dropped).
-    session.train(2.0).map_err(js_message).unwrap();
+    session.train(steps[0].into()).map_err(js_message).unwrap();
     let first = loss(&report(&session).await);
-    session.train(12.0).map_err(js_message).unwrap();
+    session.train(steps[1].into()).map_err(js_message).unwrap();
     let _ = report(&session).await;
-    session.train(6.0).map_err(js_message).unwrap();
+    session.train(steps[2].into()).map_err(js_message).unwrap();
     let later = loss(&report(&session).await);
+    assert!(first > first_min, "{config:?}: first loss {first}");
     assert!(
-        first > 1.2,
-        "the first loss should be near ln 4, got {first}"
+        later < first,
+        "{config:?}: loss did not fall: {first} -> {later}"
     );
-    assert!(later < first, "loss did not fall: {first} -> {later}");
 
     let ex = JsFuture::from(session.examples(3.0))
         .await
@@ -129,6 +147,18 @@ pub async fn bad_input_is_refused() {
         (
             obj(&[("method", "rotation".into()), ("dataset", "cifar".into())]),
             "dataset",
+        ),
+        (
+            obj(&[("method", "jigsaw".into()), ("grid", 5.into())]),
+            "grid",
+        ),
+        (
+            obj(&[("method", "jigsaw".into()), ("permutations", 30.into())]),
+            "permutations",
+        ),
+        (
+            obj(&[("method", "jigsaw".into()), ("jitter", 11.into())]),
+            "jitter",
         ),
     ];
     for (config, field) in cases {

@@ -132,6 +132,10 @@ export class RotationWidget {
       const pct = (v) => `${(v * 100).toFixed(1)}%`;
       this.field("trained").textContent = pct(ev.probe.trained);
       this.field("random_init").textContent = pct(ev.probe.random_init);
+      const runs = ev.probe.random_init_runs;
+      this.field("random_init_count").textContent = runs.length;
+      this.field("random_init_range").textContent =
+        `${pct(Math.min(...runs))} to ${pct(Math.max(...runs))}`;
       this.field("labelled").textContent = ev.probe.labelled;
       this.field("held_out").textContent = ev.probe.held_out;
       this.field("pretext").textContent = pct(ev.pretext_accuracy);
