@@ -2,9 +2,9 @@
 // Page benchmark (numbers, not a test): the shipped wasm's size, raw and gzipped, and the time
 // from page load to the first finished training step in headless Chromium, per backend.
 //
-//   trunk build && node scripts/bench-page.mjs [--runs 3] [--steps 20]
+//   trunk build && node scripts/bench-page.mjs [--runs 3] [--steps 20] [--widget rotation]
 //
-// "First step" = navigation start -> the first report of the rotation widget after Train is
+// "First step" = navigation start -> the first report of the widget after Train is
 // pressed the moment it is enabled (includes wasm start-up, backend init, dataset fetch, decode
 // and upload, session creation, and on WebGPU the shader compilation of the first step).
 
@@ -19,6 +19,8 @@ const arg = (name, fallback) => {
 };
 const RUNS = arg("runs", 3);
 const STEPS = arg("steps", 20);
+const widgetArg = process.argv.indexOf("--widget");
+const WIDGET = widgetArg > 0 ? process.argv[widgetArg + 1] : "rotation";
 
 const wasm = (await readdir(DIST)).find((f) => f.endsWith(".wasm"));
 const bytes = await readFile(join(DIST, wasm));
@@ -33,25 +35,26 @@ for (const backend of ["cpu", "webgpu"]) {
     const context = await browser.newContext(); // a cold page each run (no HTTP cache)
     const page = await context.newPage();
     await page.goto(`${server.url}?backend=${backend}`);
-    await page.waitForFunction(() => performance.getEntriesByName("rotation:ready").length > 0, null, { timeout: 600_000 });
-    await page.click('#rotation button[data-action="train"]');
-    await page.waitForFunction(() => performance.getEntriesByName("rotation:first-step").length > 0, null, { timeout: 600_000 });
+    await page.waitForFunction((w) => performance.getEntriesByName(`${w}:ready`).length > 0, WIDGET, { timeout: 600_000 });
+    await page.click(`#${WIDGET} button[data-action="train"]`);
+    await page.waitForFunction((w) => performance.getEntriesByName(`${w}:first-step`).length > 0, WIDGET, { timeout: 600_000 });
     const t0 = Date.now();
-    const s0 = Number(await page.textContent('#rotation [data-field="step"]'));
-    await page.waitForFunction((n) => Number(document.querySelector('#rotation [data-field="step"]').textContent) >= n, s0 + STEPS, { timeout: 600_000, polling: 100 });
-    const steps = Number(await page.textContent('#rotation [data-field="step"]')) - s0;
+    const stepField = `#${WIDGET} [data-field="step"]`;
+    const s0 = Number(await page.textContent(stepField));
+    await page.waitForFunction(([sel, n]) => Number(document.querySelector(sel).textContent) >= n, [stepField, s0 + STEPS], { timeout: 600_000, polling: 100 });
+    const steps = Number(await page.textContent(stepField)) - s0;
     rates.push(steps / ((Date.now() - t0) / 1000));
-    const marks = await page.evaluate(() => ({
-      ready: performance.getEntriesByName("rotation:ready")[0].startTime,
-      first: performance.getEntriesByName("rotation:first-step")[0].startTime,
+    const marks = await page.evaluate((w) => ({
+      ready: performance.getEntriesByName(`${w}:ready`)[0].startTime,
+      first: performance.getEntriesByName(`${w}:first-step`)[0].startTime,
       backend: document.getElementById("backend").textContent,
-    }));
+    }), WIDGET);
     ready.push(marks.ready);
     first.push(marks.first);
     if (run === 0) console.log(`[${backend}] ${marks.backend}`);
     await context.close();
   }
-  console.log(`[${backend}] page load -> widget ready: median ${(median(ready) / 1000).toFixed(2)} s; ` +
+  console.log(`[${backend}] ${WIDGET}: page load -> widget ready: median ${(median(ready) / 1000).toFixed(2)} s; ` +
     `-> first finished step: median ${(median(first) / 1000).toFixed(2)} s (runs: ${first.map((t) => (t / 1000).toFixed(2)).join(", ")}); ` +
     `then ~${median(rates).toFixed(1)} steps/s (default batch 32, ${STEPS} steps)`);
 }

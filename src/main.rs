@@ -222,6 +222,18 @@ mod cli {
                     100.0 * (p.trained - p.random_init)
                 );
             }
+            if let Some(c) = eval.clustering {
+                let show = |s: &unsupervised_playground::methods::ClusterScore| {
+                    format!("NMI {:.3}, purity {:.1}%", s.nmi, 100.0 * s.purity)
+                };
+                println!("k-means on raw pixels: {}", show(&c.pixels));
+                for r in &c.rounds {
+                    println!("  round at step {:>5}: {}", r.step, show(&r.score));
+                }
+                if let Some(f) = &c.features {
+                    println!("k-means on the trained encoder's features: {}", show(f));
+                }
+            }
             println!("evaluation took {:.1} s", t.elapsed().as_secs_f64());
         }
         Ok(())

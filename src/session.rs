@@ -11,7 +11,8 @@ use web_time::Instant;
 
 use crate::backend::Compute;
 use crate::methods::{
-    Evaluation, Examples, LocalFuture, Method, MethodConfig, PendingMetrics, Report, TrainingData,
+    ClusteringEvaluation, Evaluation, Examples, LocalFuture, Method, MethodConfig, PendingMetrics,
+    Report, TrainingData,
 };
 use crate::{Error, Result};
 
@@ -148,6 +149,12 @@ impl Session {
     /// The method's evaluation, as an owned future (training may go on meanwhile).
     pub fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
         self.method.evaluate()
+    }
+
+    /// A clustering method's per-round scores (see [`Method::clustering`]); `None` for the
+    /// others.
+    pub fn clustering(&self) -> Option<LocalFuture<Result<ClusteringEvaluation>>> {
+        self.method.clustering()
     }
 
     /// Back to a fresh model from the config's seed; clears a halt.

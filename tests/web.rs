@@ -15,7 +15,8 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[wasm_bindgen_test]
 async fn methods_train_on_webgpu() {
     web_common::init("webgpu", "gpu").await;
-    web_common::rotation_loss_falls_and_examples_read().await;
     web_common::jigsaw_loss_falls_and_examples_read().await;
+    web_common::deepcluster_loss_falls_and_examples_read().await;
+    web_common::rotation_loss_falls_and_examples_read().await;
     web_common::bad_input_is_refused().await;
 }

@@ -93,6 +93,28 @@ pub fn assemble_board(tiles: Tensor<4>, grid: usize) -> Tensor<4> {
         .reshape([batch, channels, grid * tile, grid * tile])
 }
 
+/// Shift every image by its own random offset of up to `max_shift` pixels in each direction
+/// (zeros come in at the edges): pad, then cut an image-sized window at a random corner, with
+/// one gather on the device. The cheapest augmentation that stops a network from keying on exact
+/// pixel positions.
+///
+/// # Shapes
+/// - images: `[batch, channels, size, size]`
+/// - output: same as `images`
+pub fn random_shift(images: Tensor<4>, max_shift: usize, rng: &mut impl rand::Rng) -> Tensor<4> {
+    use rand::RngExt;
+    let [batch, _, size, _] = images.dims();
+    if max_shift == 0 {
+        return images;
+    }
+    let p = max_shift;
+    let padded = images.pad((p, p, p, p), burn::tensor::ops::PadMode::Constant(0.0));
+    let corners: Vec<[usize; 2]> = (0..batch)
+        .map(|_| [rng.random_range(0..=2 * p), rng.random_range(0..=2 * p)])
+        .collect();
+    cut_tiles(padded, &corners, size)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,5 +208,31 @@ mod tests {
         let one = cut_tiles(x.narrow(0, 0, 1), &[[1, 1]], 2);
         let got = one.into_data().try_into_vec::<f32>().unwrap();
         assert_eq!(got, vec![5.0, 6.0, 9.0, 10.0]);
+    }
+
+    #[test]
+    fn a_shift_moves_the_image_and_brings_in_zeros() {
+        use rand::SeedableRng;
+        let device = Device::flex();
+        let x = Tensor::<4>::from_data(
+            TensorData::new((1..=9).map(|v| v as f32).collect::<Vec<_>>(), [1, 1, 3, 3]),
+            &device,
+        );
+        let mut rng = rand::rngs::StdRng::seed_from_u64(0);
+        let same = random_shift(x.clone(), 0, &mut rng)
+            .into_data()
+            .try_into_vec::<f32>()
+            .unwrap();
+        assert_eq!(same, (1..=9).map(|v| v as f32).collect::<Vec<_>>());
+        for _ in 0..10 {
+            let shifted = random_shift(x.clone(), 1, &mut rng)
+                .into_data()
+                .try_into_vec::<f32>()
+                .unwrap();
+            // Whatever the offset, the pixels are the original ones or zeros, and the centre pixel
+            // of a one-pixel shift is one of the original's pixels.
+            assert!(shifted.iter().all(|&v| (0.0..=9.0).contains(&v)));
+            assert!(shifted[4] >= 1.0);
+        }
     }
 }

@@ -1,7 +1,11 @@
 //! Evaluation of learned representations. Labels are used here and nowhere else.
 
+pub mod cluster;
+pub mod knn;
 pub mod probe;
 
+pub use cluster::{KMeans, kmeans, nmi, purity};
+pub use knn::knn_accuracy;
 pub use probe::{
     BaselineCache, ProbeComparison, ProbeConfig, compare_with_random_init, encode_all,
     fit_logistic, linear_probe, random_encoder,

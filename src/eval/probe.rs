@@ -227,6 +227,11 @@ pub async fn compare_with_random_init(
     if config.random_inits == 0 {
         return Err(Error::config("random_inits", "must be at least 1, got 0"));
     }
+    // A training part smaller than the labelled budget (a test's subset) uses all its labels.
+    let config = &ProbeConfig {
+        labelled: config.labelled.min(data.train.len()),
+        ..config.clone()
+    };
     let classes = data.class_names.len();
     let trained = linear_probe(encoder, &data.train, &data.held_out, classes, config).await?;
     let key = format!("{config:?} {encoder_config:?}");

@@ -477,6 +477,7 @@ impl Method for Jigsaw {
             Ok(Evaluation {
                 pretext_accuracy: Some(pretext),
                 probe: Some(probe),
+                clustering: None,
             })
         })
     }

@@ -5,6 +5,7 @@
 //! device (forward, backward, optimizer update) and never reads a tensor back. Values reach the
 //! host once per report, through one asynchronous [`Transaction`].
 
+pub mod deepcluster;
 pub mod jigsaw;
 pub mod rotation;
 
@@ -18,6 +19,7 @@ use crate::backend::Compute;
 use crate::data::{DatasetName, DeviceImages, ImageSet};
 use crate::{Error, Result};
 
+pub use deepcluster::{DeepCluster, DeepClusterConfig};
 pub use jigsaw::{Jigsaw, JigsawConfig};
 pub use rotation::{Rotation, RotationConfig};
 
@@ -33,17 +35,21 @@ pub enum MethodConfig {
     Rotation(RotationConfig),
     /// Jigsaw puzzles.
     Jigsaw(JigsawConfig),
+    /// DeepCluster: k-means pseudo-labels.
+    #[serde(rename = "deepcluster")]
+    DeepCluster(DeepClusterConfig),
 }
 
 impl MethodConfig {
     /// Names accepted in the `method` field.
-    pub const NAMES: [&'static str; 2] = ["rotation", "jigsaw"];
+    pub const NAMES: [&'static str; 3] = ["rotation", "jigsaw", "deepcluster"];
 
     /// The method called `name` with its default hyperparameters.
     pub fn default_for(name: &str) -> Result<Self> {
         match name {
             "rotation" => Ok(MethodConfig::Rotation(RotationConfig::default())),
             "jigsaw" => Ok(MethodConfig::Jigsaw(JigsawConfig::default())),
+            "deepcluster" => Ok(MethodConfig::DeepCluster(DeepClusterConfig::default())),
             other => Err(Error::config(
                 "method",
                 format!(
@@ -72,6 +78,7 @@ impl MethodConfig {
         Ok(match Self::default_for(&method)? {
             MethodConfig::Rotation(_) => MethodConfig::Rotation(fields(value)?),
             MethodConfig::Jigsaw(_) => MethodConfig::Jigsaw(fields(value)?),
+            MethodConfig::DeepCluster(_) => MethodConfig::DeepCluster(fields(value)?),
         })
     }
 
@@ -80,6 +87,7 @@ impl MethodConfig {
         match self {
             MethodConfig::Rotation(_) => "rotation",
             MethodConfig::Jigsaw(_) => "jigsaw",
+            MethodConfig::DeepCluster(_) => "deepcluster",
         }
     }
 
@@ -88,6 +96,7 @@ impl MethodConfig {
         match self {
             MethodConfig::Rotation(c) => c.dataset,
             MethodConfig::Jigsaw(c) => c.dataset,
+            MethodConfig::DeepCluster(c) => c.dataset,
         }
     }
 
@@ -96,6 +105,7 @@ impl MethodConfig {
         match self {
             MethodConfig::Rotation(c) => c.batch_size,
             MethodConfig::Jigsaw(c) => c.batch_size,
+            MethodConfig::DeepCluster(c) => c.batch_size,
         }
     }
 
@@ -104,6 +114,7 @@ impl MethodConfig {
         match self {
             MethodConfig::Rotation(c) => c.validate(data),
             MethodConfig::Jigsaw(c) => c.validate(data),
+            MethodConfig::DeepCluster(c) => c.validate(data),
         }
     }
 
@@ -113,6 +124,7 @@ impl MethodConfig {
         Ok(match self {
             MethodConfig::Rotation(c) => Box::new(Rotation::new(c.clone(), data, compute)),
             MethodConfig::Jigsaw(c) => Box::new(Jigsaw::new(c.clone(), data, compute)),
+            MethodConfig::DeepCluster(c) => Box::new(DeepCluster::new(c.clone(), data, compute)),
         })
     }
 }
@@ -214,6 +226,12 @@ pub trait Method {
 
     /// Re-initialise the model and optimizer from the config's seed.
     fn reset(&mut self);
+
+    /// For a method that clusters: every round's clustering scored against the true labels,
+    /// next to k-means on raw pixels (cheaper than [`Method::evaluate`]: no probe).
+    fn clustering(&self) -> Option<LocalFuture<Result<ClusteringEvaluation>>> {
+        None
+    }
 }
 
 /// Sums of per-step scalar metrics, kept on the device until a report reads them.
@@ -403,4 +421,37 @@ pub struct Evaluation {
     /// The linear probe of the trained encoder against a random-init encoder, if the method
     /// learns a representation.
     pub probe: Option<crate::eval::ProbeComparison>,
+    /// Clustering scores against the true labels, if the method clusters.
+    pub clustering: Option<ClusteringEvaluation>,
+}
+
+/// How well a clustering matches the true classes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ClusterScore {
+    /// Normalised mutual information (0 = unrelated, 1 = the classes up to renaming).
+    pub nmi: f64,
+    /// Fraction of points in the majority class of their cluster.
+    pub purity: f64,
+}
+
+/// A clustering method's scores.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusteringEvaluation {
+    /// k-means on raw pixels of the same images, same k: the baseline.
+    pub pixels: ClusterScore,
+    /// k-means on the current encoder's features (measured by a full evaluation only).
+    pub features: Option<ClusterScore>,
+    /// The step the evaluation was taken at.
+    pub step: u64,
+    /// Each round's clustering (the pseudo-labels it trained on), oldest first.
+    pub rounds: Vec<RoundScore>,
+}
+
+/// The clustering one round trained on.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RoundScore {
+    /// The step at which the round clustered.
+    pub step: u64,
+    /// Its score.
+    pub score: ClusterScore,
 }

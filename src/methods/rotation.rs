@@ -205,6 +205,7 @@ impl Method for Rotation {
             Ok(Evaluation {
                 pretext_accuracy: Some(pretext),
                 probe: Some(probe),
+                clustering: None,
             })
         })
     }

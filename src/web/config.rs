@@ -7,7 +7,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::backend::BackendRequest;
 use crate::data::DatasetName;
-use crate::methods::{JigsawConfig, MethodConfig, RotationConfig};
+use crate::methods::{DeepClusterConfig, JigsawConfig, MethodConfig, RotationConfig};
 use crate::{Error, Result};
 
 /// Deserialize `value` into `T`; on failure the error names the field's path.
@@ -75,6 +75,9 @@ pub fn method_config(value: &JsValue) -> Result<MethodConfig> {
             rest.into(),
         )?)),
         "jigsaw" => Ok(MethodConfig::Jigsaw(deserialize::<JigsawConfig>(
+            rest.into(),
+        )?)),
+        "deepcluster" => Ok(MethodConfig::DeepCluster(deserialize::<DeepClusterConfig>(
             rest.into(),
         )?)),
         other => Err(Error::config(

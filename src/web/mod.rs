@@ -236,6 +236,19 @@ impl Session {
         })
     }
 
+    /// Resolves to `null`, or for a clustering method (DeepCluster) to every round's clustering
+    /// scored against the true labels: `{ pixels: { nmi, purity }, features: null, step,
+    /// rounds: [{ step, score: { nmi, purity } }] }`. Cheaper than `evaluate()` (no probe).
+    pub fn clustering(&self) -> Promise {
+        let job = self.with(|s| Ok(s.clustering()));
+        future_to_promise(async move {
+            match job.map_err(reject)? {
+                Some(future) => to_js(&future.await.map_err(reject)?).map_err(JsValue::from),
+                None => Ok(JsValue::NULL),
+            }
+        })
+    }
+
     /// Back to a fresh model from the seed; clears a halt.
     pub fn reset(&self) -> Result<(), JsError> {
         self.with(|s| {

@@ -4,6 +4,8 @@
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize, resolve } from "node:path";
+import { before, after } from "node:test";
+import { mkdir } from "node:fs/promises";
 import { chromium } from "playwright-core";
 
 const TYPES = {
@@ -55,4 +57,63 @@ export function watchForeignRequests(page, origin) {
     if (!url.startsWith(origin) && !url.startsWith("data:") && !url.startsWith("blob:")) foreign.push(url);
   });
   return foreign;
+}
+
+/** A fresh page of `server` (plus `query`), collecting console errors and foreign requests. */
+export async function openPage(browser, server, query = "") {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  const foreign = watchForeignRequests(page, server.url);
+  await page.goto(server.url + query);
+  await page.waitForFunction(() => ["cpu", "gpu"].includes(document.getElementById("backend").dataset.state),
+    null, { timeout: 120_000 });
+  return { page, errors, foreign };
+}
+
+/** Press Train on widget `id`, wait for its running accuracy to pass `above`, pause. */
+export async function trainUntil(page, id, above) {
+  await page.waitForFunction((w) => !document.querySelector(`#${w} button[data-action="train"]`).disabled,
+    id, { timeout: 300_000 });
+  const train = page.locator(`#${id} button[data-action="train"]`);
+  await train.click();
+  await page.waitForFunction(([w, a]) => Number(document.querySelector(`#${w} [data-metric="accuracy"]`).dataset.value) > a,
+    [id, above], { timeout: 300_000, polling: 500 });
+  await train.click(); // pause
+  const accuracy = Number(await page.locator(`#${id} [data-metric="accuracy"]`).getAttribute("data-value"));
+  const step = Number(await page.locator(`#${id} [data-field="step"]`).textContent());
+  return { accuracy, step };
+}
+
+/** Press Evaluate on widget `id`; resolves to the probe table's numbers. */
+export async function evaluate(page, id) {
+  await page.locator(`#${id} button[data-action="evaluate"]`).click();
+  const table = page.locator(`#${id} table.probe`);
+  await table.waitFor({ state: "visible", timeout: 300_000 });
+  return {
+    trained: Number(await table.getAttribute("data-trained")),
+    random: Number(await table.getAttribute("data-random-init")),
+  };
+}
+
+/** Where the end-to-end tests leave their screenshots (look at them). */
+export const SHOTS = resolve(import.meta.dirname, "../../test-results");
+
+/**
+ * Register the shared set-up of a test file: dist/ served on 127.0.0.1 and one Chromium.
+ * Returns an object whose `server` and `browser` are set once the tests run.
+ */
+export function useBrowser() {
+  const ctx = { server: null, browser: null };
+  before(async () => {
+    await mkdir(SHOTS, { recursive: true });
+    ctx.server = await serve();
+    ctx.browser = await launch();
+  });
+  after(async () => {
+    await ctx.browser?.close();
+    await ctx.server?.close();
+  });
+  return ctx;
 }

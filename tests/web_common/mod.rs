@@ -29,6 +29,21 @@ fn js_message(e: wasm_bindgen::JsError) -> String {
     message(JsValue::from(e))
 }
 
+/// Let the browser run its event loop (a macrotask, as the page's player does between ticks):
+/// without it, back-to-back `train` calls are one long task that freezes the page.
+async fn yield_to_browser() {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let set_timeout: js_sys::Function = Reflect::get(&js_sys::global(), &"setTimeout".into())
+            .unwrap()
+            .dyn_into()
+            .unwrap();
+        set_timeout
+            .call2(&JsValue::NULL, &resolve, &JsValue::from(0))
+            .unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
+}
+
 /// Initialise the backend (`request`) and check which one runs (`kind`); load MNIST.
 pub async fn init(request: &str, kind: &str) {
     let info = web::init_backend(obj(&[("backend", request.into())]))
@@ -82,28 +97,65 @@ pub async fn jigsaw_loss_falls_and_examples_read() {
     loss_falls_and_examples_read(config, [2, 28, 10], 2.8).await;
 }
 
+/// Real DeepCluster steps: a small clustered set, one round covering the whole test (the head is
+/// new each round, so losses compare within a round).
+pub async fn deepcluster_loss_falls_and_examples_read() {
+    // Few images and k-means iterations: on SwiftShader each op runs before `train` returns, and
+    // the first call also clusters (twice: features and, for the baseline, pixels).
+    let config = obj(&[
+        ("method", "deepcluster".into()),
+        ("images", 32.into()),
+        ("clusters", 4.into()),
+        ("kmeans_iterations", 3.into()),
+        ("steps_per_round", 30.into()),
+        ("batch_size", 8.into()),
+    ]);
+    // The first loss is near ln 4 = 1.39.
+    loss_falls_and_examples_read(config, [2, 16, 6], 1.0).await;
+}
+
 /// Train `steps[0]` steps (first loss, above `first_min`), then `steps[1]` (dropped), then
 /// `steps[2]` (later loss, must be lower); then read three examples.
 async fn loss_falls_and_examples_read(config: JsValue, steps: [u32; 3], first_min: f64) {
+    let t = js_sys::Date::now();
     let session = web::create_session(config.clone())
         .map_err(js_message)
         .unwrap();
-    session.train(steps[0].into()).map_err(js_message).unwrap();
-    let first = loss(&report(&session).await);
-    session.train(steps[1].into()).map_err(js_message).unwrap();
-    let _ = report(&session).await;
-    session.train(steps[2].into()).map_err(js_message).unwrap();
-    let later = loss(&report(&session).await);
+    wasm_bindgen_test::console_log!("create_session: {:.0} ms", js_sys::Date::now() - t);
+    // On SwiftShader `train` runs the steps before it returns (about 1-2 s a step here), so
+    // they go in calls of a few steps: one call of ~30 steps froze the page long enough for
+    // chromedriver to give up on it ("Timed out receiving message from renderer").
+    let mut losses = Vec::new();
+    for n in steps {
+        let t0 = js_sys::Date::now();
+        let mut left = n;
+        while left > 0 {
+            let now = left.min(4);
+            session.train(now.into()).map_err(js_message).unwrap();
+            left -= now;
+            yield_to_browser().await;
+        }
+        let t1 = js_sys::Date::now();
+        losses.push(loss(&report(&session).await));
+        wasm_bindgen_test::console_log!(
+            "{n} steps: train() calls took {:.0} ms, the report {:.0} ms more",
+            t1 - t0,
+            js_sys::Date::now() - t1
+        );
+    }
+    let (first, later) = (losses[0], losses[2]);
     assert!(first > first_min, "{config:?}: first loss {first}");
     assert!(
         later < first,
         "{config:?}: loss did not fall: {first} -> {later}"
     );
 
+    let t = js_sys::Date::now();
     let ex = JsFuture::from(session.examples(3.0))
         .await
         .map_err(message)
         .unwrap();
+    wasm_bindgen_test::console_log!("examples: {:.0} ms", js_sys::Date::now() - t);
     let items: js_sys::Array = get(&ex, "items").dyn_into().unwrap();
     assert_eq!(items.length(), 3);
     session.dispose();

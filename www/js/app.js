@@ -3,6 +3,8 @@
 import { backend } from "./wasm.js";
 import { query } from "./url-state.js";
 import { RotationWidget } from "./rotation-widget.js";
+import { JigsawWidget } from "./jigsaw-widget.js";
+import { DeepClusterWidget } from "./deepcluster-widget.js";
 
 const badge = document.getElementById("backend");
 
@@ -19,9 +21,14 @@ async function main() {
     badge.textContent = `Could not start: ${error.message ?? error}`;
     return;
   }
-  const widget = new RotationWidget(document.getElementById("rotation"));
-  window.playground = { rotation: widget };
-  await widget.start();
+  const widgets = {
+    rotation: new RotationWidget(document.getElementById("rotation")),
+    jigsaw: new JigsawWidget(document.getElementById("jigsaw")),
+    deepcluster: new DeepClusterWidget(document.getElementById("deepcluster")),
+  };
+  window.playground = widgets;
+  // One after the other: they share the wasm module, the device and the datasets.
+  for (const widget of Object.values(widgets)) await widget.start();
 }
 
 main();

@@ -8,6 +8,13 @@ export class LinePlot {
     this.yMax = yMax;
     this.format = format;
     this.points = [];
+    this.reference = null;
+  }
+
+  /** A dashed horizontal line at `y`, labelled (e.g. a baseline). */
+  setReference(y, label) {
+    this.reference = Number.isFinite(y) ? { y, label } : null;
+    this.draw();
   }
 
   clear() {
@@ -38,6 +45,18 @@ export class LinePlot {
     ctx.fillText(this.format(y1), 2, 12);
     ctx.fillText(this.format(y0), 2, h - pad);
     ctx.fillText(`step ${x1}`, w - 60, h - 8);
+    if (this.reference) {
+      const y = py(this.reference.y);
+      ctx.save();
+      ctx.setLineDash([4, 3]);
+      ctx.strokeStyle = "#718096";
+      ctx.beginPath();
+      ctx.moveTo(pad, y);
+      ctx.lineTo(w - 4, y);
+      ctx.stroke();
+      ctx.restore();
+      ctx.fillText(this.reference.label, pad + 4, y - 3);
+    }
     ctx.strokeStyle = this.color;
     ctx.lineWidth = 1.5;
     ctx.beginPath();

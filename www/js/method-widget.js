@@ -1,0 +1,211 @@
+// What every method widget shares: controls mirrored in the URL, the session, the play / pause /
+// step / reset loop, live plots, the example grid and the linear-probe table.
+// A widget for one method is a subclass that says which fields it has and how to draw its examples.
+// All maths is in Rust; this file only wires a session to the page.
+
+import { bindings, dataset } from "./wasm.js";
+import { Player } from "./player.js";
+import { LinePlot } from "./plot.js";
+import { readHash, writeHash } from "./url-state.js";
+
+/** Field parsers: the form's strings become the types the Rust config expects (Rust validates). */
+export const text = (v) => v;
+export const number = (v) => Number(v);
+
+const pct = (v) => `${(v * 100).toFixed(1)}%`;
+
+export class MethodWidget {
+  /**
+   * @param root    the widget's <section>, holding a form, buttons, plots, a grid and a probe table
+   * @param method  the `method` field of the session config
+   * @param fields  `{ name: parser }` of the form fields that make the config
+   * @param examples how many examples the grid shows
+   */
+  constructor(root, { method, fields, examples = 10 }) {
+    this.root = root;
+    this.method = method;
+    this.fields = fields;
+    this.exampleCount = examples;
+    this.form = root.querySelector("form");
+    this.buttons = Object.fromEntries(
+      [...root.querySelectorAll("button[data-action]")].map((b) => [b.dataset.action, b]));
+    this.plots = {
+      loss: new LinePlot(root.querySelector('[data-plot="loss"]'), { color: "#c05621" }),
+      accuracy: new LinePlot(root.querySelector('[data-plot="accuracy"]'), {
+        color: "#2b6cb0", yMin: 0, yMax: 1, format: (v) => `${Math.round(v * 100)}%` }),
+    };
+    this.grid = root.querySelector("[data-grid]");
+    this.session = null;
+    this.player = null;
+    this.reports = 0;
+    this.restoreFromUrl();
+    for (const [action, button] of Object.entries(this.buttons)) {
+      button.addEventListener("click", () => this[action]());
+    }
+    this.form.addEventListener("change", () => this.rebuild());
+  }
+
+  field(name) { return this.root.querySelector(`[data-field="${name}"]`); }
+
+  /** The config object the session is built from. */
+  config() {
+    const f = new FormData(this.form);
+    const config = { method: this.method };
+    for (const [name, parse] of Object.entries(this.fields)) config[name] = parse(f.get(name));
+    return config;
+  }
+
+  restoreFromUrl() {
+    const state = readHash(this.method);
+    for (const name of Object.keys(this.fields)) {
+      if (state[name] !== undefined) this.form.elements[name].value = state[name];
+    }
+  }
+
+  async start() {
+    await this.rebuild();
+  }
+
+  /** (Re)create the session from the controls; shows a validation error instead of training. */
+  async rebuild() {
+    this.pause();
+    this.showError(null);
+    this.setEnabled(false);
+    const config = this.config();
+    writeHash(this.method, config, Object.keys(this.fields));
+    try {
+      const w = await bindings();
+      const progress = this.field("progress");
+      progress.hidden = false;
+      await dataset(config.dataset, (f) => (progress.value = f));
+      progress.hidden = true;
+      this.session?.dispose();
+      this.session = null;
+      this.session = w.create_session(config);
+      this.player = new Player({
+        session: this.session,
+        onReport: (r) => this.onReport(r),
+        onError: (e) => this.onError(e),
+      });
+      this.clearPlots();
+      this.root.querySelector("table.probe").hidden = true;
+      this.setEnabled(true);
+      performance.mark(`${this.method}:ready`);
+      await this.refreshExamples();
+    } catch (error) {
+      this.showError(error);
+      this.setEnabled(false, true);
+    }
+  }
+
+  setEnabled(on, keepTrainOff = false) {
+    for (const b of Object.values(this.buttons)) b.disabled = !on;
+    if (keepTrainOff) this.buttons.train.disabled = true;
+  }
+
+  train() {
+    if (!this.player) return;
+    if (this.player.playing) return this.pause();
+    this.buttons.train.textContent = "Pause";
+    this.player.play();
+  }
+
+  pause() {
+    this.player?.pause();
+    this.buttons.train.textContent = "Train";
+  }
+
+  async step() {
+    await this.player?.step();
+    this.buttons.train.textContent = "Train";
+  }
+
+  async reset() {
+    this.pause();
+    this.showError(null);
+    try {
+      this.session.reset();
+      this.clearPlots();
+      await this.refreshExamples();
+    } catch (error) {
+      this.showError(error);
+    }
+  }
+
+  async evaluate() {
+    const button = this.buttons.evaluate;
+    const label = button.textContent;
+    button.disabled = true;
+    button.textContent = "Evaluating…";
+    try {
+      const ev = await this.session.evaluate();
+      const table = this.root.querySelector("table.probe");
+      const runs = ev.probe.random_init_runs;
+      this.field("trained").textContent = pct(ev.probe.trained);
+      this.field("random_init").textContent = pct(ev.probe.random_init);
+      this.field("random_init_count").textContent = runs.length;
+      this.field("random_init_range").textContent = `${pct(Math.min(...runs))} to ${pct(Math.max(...runs))}`;
+      this.field("labelled").textContent = ev.probe.labelled;
+      this.field("held_out").textContent = ev.probe.held_out;
+      this.field("pretext").textContent = ev.pretext_accuracy == null ? "" : pct(ev.pretext_accuracy);
+      table.dataset.trained = ev.probe.trained;
+      table.dataset.randomInit = ev.probe.random_init;
+      table.hidden = false;
+    } catch (error) {
+      this.showError(error);
+    } finally {
+      button.disabled = false;
+      button.textContent = label;
+    }
+  }
+
+  clearPlots() {
+    this.reports = 0;
+    Object.values(this.plots).forEach((p) => p.clear());
+    this.field("step").textContent = "0";
+    this.root.querySelectorAll("[data-metric]").forEach((e) => { e.textContent = "–"; delete e.dataset.value; });
+    this.field("speed").textContent = "–";
+  }
+
+  onReport(report) {
+    // For the page benchmark (scripts/bench-page.mjs): when the first step finished.
+    const mark = `${this.method}:first-step`;
+    if (performance.getEntriesByName(mark).length === 0) performance.mark(mark);
+    this.field("step").textContent = report.step;
+    for (const { name, value } of report.metrics) {
+      this.plots[name]?.push(report.step, value);
+      const el = this.root.querySelector(`[data-metric="${name}"]`);
+      if (el) {
+        el.textContent = name === "accuracy" ? pct(value) : value.toFixed(4);
+        el.dataset.value = value;
+      }
+    }
+    if (report.steps_per_second > 0) this.field("speed").textContent = report.steps_per_second.toFixed(1);
+    // Redraw the examples every few reports: one more read-back, kept rare.
+    if (++this.reports % 10 === 1) this.refreshExamples();
+  }
+
+  async refreshExamples() {
+    try {
+      this.drawExamples(await this.session.examples(this.exampleCount));
+    } catch (error) {
+      this.showError(error);
+    }
+  }
+
+  /** Draw `examples` (see `Session.examples` in the README) on `this.grid`. */
+  drawExamples(_examples) {
+    throw new Error("a widget must say how to draw its examples");
+  }
+
+  onError(error) {
+    this.buttons.train.textContent = "Train";
+    this.showError(error);
+  }
+
+  showError(error) {
+    const box = this.root.querySelector(".error");
+    box.hidden = !error;
+    box.textContent = error ? String(error.message ?? error) : "";
+  }
+}
