@@ -185,8 +185,10 @@ pub struct DeepCluster {
     labels: Option<(Tensor<1, Int>, Tensor<2>)>,
     /// Every kept round's clustering (step at which it was made, assignments).
     history: Vec<(u64, Tensor<1, Int>)>,
-    /// k-means on the raw pixels of the same images, same k: the baseline (enqueued once).
-    on_pixels: Tensor<1, Int>,
+    /// k-means on the raw pixels of the same images, same k: the baseline. Enqueued with the
+    /// first round, not at creation: on the CPU backend in a page it takes seconds, and a widget
+    /// that is only looked at must not block the page.
+    on_pixels: Option<Tensor<1, Int>>,
     metrics: MetricAccumulator,
     step: u64,
 }
@@ -204,17 +206,8 @@ impl DeepCluster {
             images: data.train.range(0, config.images),
             labels: data.train.labels[..config.images].to_vec(),
         };
-        let n = images.len();
-        let pixels = images
-            .images
-            .clone()
-            .without_autodiff()
-            .reshape([n as i32, -1]);
-        let mut rng = StdRng::seed_from_u64(config.seed ^ 0x91C5);
-        let on_pixels =
-            kmeans(pixels, config.clusters, config.kmeans_iterations, &mut rng).assignments;
         DeepCluster {
-            on_pixels,
+            on_pixels: None,
             model: DeepClusterNet {
                 encoder,
                 head: new_head(config.clusters, &device),
@@ -236,6 +229,9 @@ impl DeepCluster {
     /// Steps 1-2 of the loop: encode, cluster, keep the assignments as pseudo-labels; then a
     /// fresh head and optimizer for the new labels. Enqueued only.
     fn recluster(&mut self) {
+        if self.on_pixels.is_none() {
+            self.on_pixels = Some(self.pixel_kmeans());
+        }
         let features = clustering_features(encode_all(
             &self.model.encoder,
             &self.images,
@@ -268,6 +264,25 @@ impl DeepCluster {
         }
     }
 
+    /// k-means on the raw pixels of the clustered images (same k, iterations; its own seed).
+    fn pixel_kmeans(&self) -> Tensor<1, Int> {
+        let n = self.images.len();
+        let pixels = self
+            .images
+            .images
+            .clone()
+            .without_autodiff()
+            .reshape([n as i32, -1]);
+        let mut rng = StdRng::seed_from_u64(self.config.seed ^ 0x91C5);
+        kmeans(
+            pixels,
+            self.config.clusters,
+            self.config.kmeans_iterations,
+            &mut rng,
+        )
+        .assignments
+    }
+
     /// The true labels of the clustered images (evaluation only).
     fn truth(&self) -> Vec<usize> {
         self.images.labels.iter().map(|&l| l as usize).collect()
@@ -278,7 +293,10 @@ impl DeepCluster {
     fn scores(&self) -> LocalFuture<Result<ClusteringEvaluation>> {
         let truth = self.truth();
         let history = self.history.clone();
-        let on_pixels = self.on_pixels.clone();
+        let on_pixels = self
+            .on_pixels
+            .clone()
+            .unwrap_or_else(|| self.pixel_kmeans());
         let step = self.step;
         Box::pin(async move {
             let pixels = score(&truth, &read_labels(on_pixels).await?);

@@ -61,6 +61,21 @@ export class DeepClusterWidget extends MethodWidget {
     }
   }
 
+  async refreshExamples() {
+    // Before the first step there are no clusters yet; making them (encode every clustered image,
+    // run k-means) takes seconds on the CPU backend, so it waits for Train.
+    if (this.session.step() === 0) {
+      const ctx = this.grid.getContext("2d");
+      ctx.clearRect(0, 0, this.grid.width, this.grid.height);
+      ctx.fillStyle = "#4a5568";
+      ctx.font = "13px sans-serif";
+      ctx.fillText("Press Train: the first round clusters", 10, 24);
+      ctx.fillText("the random encoder's features.", 10, 42);
+      return;
+    }
+    await super.refreshExamples();
+  }
+
   drawExamples(ex) {
     // Rows of one cluster each; the caption is the cluster, green where the head agrees.
     drawGrid(this.grid, ex, (item) => ({
