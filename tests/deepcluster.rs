@@ -4,7 +4,6 @@
 mod common;
 
 use serde_json::json;
-use unsupervised_playground::Error;
 use unsupervised_playground::backend::Compute;
 use unsupervised_playground::methods::{DeepClusterConfig, MethodConfig};
 use unsupervised_playground::session::Session;
@@ -44,17 +43,7 @@ fn bad_deepcluster_configs_are_refused_naming_the_field() {
             "k",
         ),
     ];
-    for (value, field) in cases {
-        let result = MethodConfig::from_json(value.clone())
-            .and_then(|config| Session::new(config, &data, &compute).map(|_| ()));
-        match result {
-            Err(Error::Config { field: f, message }) => {
-                assert_eq!(f, field, "{value}: {message}")
-            }
-            Err(other) => panic!("{value}: wrong error {other}"),
-            Ok(()) => panic!("{value} was accepted"),
-        }
-    }
+    common::assert_refused(&cases, &data, &compute);
 }
 
 #[test]

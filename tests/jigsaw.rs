@@ -4,7 +4,6 @@
 mod common;
 
 use serde_json::json;
-use unsupervised_playground::Error;
 use unsupervised_playground::backend::Compute;
 use unsupervised_playground::methods::{JigsawConfig, MethodConfig};
 use unsupervised_playground::session::Session;
@@ -43,17 +42,7 @@ fn bad_jigsaw_configs_are_refused_naming_the_field() {
         (json!({ "method": "jigsaw", "tiles": 4 }), "tiles"),
         (json!({ "method": "jigsaws" }), "method"),
     ];
-    for (value, field) in cases {
-        let result = MethodConfig::from_json(value.clone())
-            .and_then(|config| Session::new(config, &data, &compute).map(|_| ()));
-        match result {
-            Err(Error::Config { field: f, message }) => {
-                assert_eq!(f, field, "{value}: {message}")
-            }
-            Err(other) => panic!("{value}: wrong error {other}"),
-            Ok(()) => panic!("{value} was accepted"),
-        }
-    }
+    common::assert_refused(&cases, &data, &compute);
     let largest = json!({ "method": "jigsaw", "grid": 3, "permutations": 1000, "jitter": 5 });
     Session::new(MethodConfig::from_json(largest).unwrap(), &data, &compute)
         .expect("the largest valid set and jitter are accepted");

@@ -134,9 +134,7 @@ impl DeviceImages {
     /// # Shapes
     /// - output: `[indices.len(), channels, rows, cols]`
     pub fn batch(&self, indices: &[usize]) -> Tensor<4> {
-        let device = self.images.device();
-        let idx: Vec<i64> = indices.iter().map(|&i| i as i64).collect();
-        let idx = Tensor::<1, Int>::from_data(TensorData::new(idx, [indices.len()]), &device);
+        let idx = index_tensor(indices, &self.images.device());
         self.images.clone().select(0, idx)
     }
 
@@ -144,6 +142,15 @@ impl DeviceImages {
     pub fn range(&self, start: usize, end: usize) -> Tensor<4> {
         self.images.clone().narrow(0, start, end - start)
     }
+}
+
+/// Host indices (or labels) as an Int tensor on `device`: the only data a batch sends across.
+///
+/// # Shapes
+/// - output: `[values.len()]`
+pub fn index_tensor(values: &[usize], device: &Device) -> Tensor<1, Int> {
+    let v: Vec<i64> = values.iter().map(|&x| x as i64).collect();
+    Tensor::from_data(TensorData::new(v, [values.len()]), device)
 }
 
 /// Draws batch indices epoch by epoch: each epoch is a fresh seeded permutation, so every image is

@@ -17,9 +17,9 @@
 //! clustering against the true labels (NMI, purity) next to k-means on raw pixels.
 
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::tensor::activation::softmax;
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
@@ -27,14 +27,13 @@ use serde::{Deserialize, Serialize};
 use super::{
     ClusterScore, ClusteringEvaluation, Evaluation, LocalFuture, MAX_BATCH_SIZE, Method,
     MetricAccumulator, PendingExamples, PendingMetrics, RoundScore, TrainingData,
-    validate_batch_size, validate_dataset, validate_learning_rate,
+    classification_step, validate_batch_size, validate_dataset, validate_learning_rate,
 };
 use crate::backend::Compute;
 use crate::data::transforms::random_shift;
-use crate::data::{BatchSampler, DatasetName, DeviceImages};
+use crate::data::{BatchSampler, DatasetName, DeviceImages, index_tensor};
 use crate::eval::cluster::read_labels;
 use crate::eval::{ProbeConfig, compare_with_random_init, encode_all, kmeans, nmi, purity};
-use crate::losses::{accuracy, cross_entropy};
 use crate::nn::{ConvEncoder, ConvEncoderConfig, MlpHead, MlpHeadConfig};
 use crate::{Error, Result};
 
@@ -341,11 +340,6 @@ fn new_head(clusters: usize, device: &Device) -> MlpHead {
     MlpHeadConfig::new(encoder_config().feature_dim(), clusters).init(device)
 }
 
-fn index_tensor(values: &[usize], device: &Device) -> Tensor<1, Int> {
-    let v: Vec<i64> = values.iter().map(|&x| x as i64).collect();
-    Tensor::from_data(TensorData::new(v, [values.len()]), device)
-}
-
 impl Method for DeepCluster {
     fn train(&mut self, steps: usize) {
         for _ in 0..steps {
@@ -367,14 +361,14 @@ impl Method for DeepCluster {
             );
             let targets = labels.clone().select(0, idx);
             let logits = self.model.forward(images);
-            let loss = cross_entropy(logits.clone(), targets.clone());
-            let acc = accuracy(logits.detach(), targets);
-            let grads = GradientsParams::from_grads(loss.backward(), &self.model);
-            self.model = self
-                .optim
-                .step(self.config.learning_rate, self.model.clone(), grads);
-            self.metrics
-                .add([("loss", loss.detach()), ("accuracy", acc)]);
+            self.model = classification_step(
+                self.model.clone(),
+                &mut self.optim,
+                self.config.learning_rate,
+                logits,
+                targets,
+                &mut self.metrics,
+            );
             self.step += 1;
         }
     }

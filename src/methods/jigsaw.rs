@@ -18,9 +18,9 @@
 use std::collections::HashSet;
 
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::tensor::activation::softmax;
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, RngExt, SeedableRng};
@@ -28,13 +28,14 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, MetricAccumulator, PendingExamples,
-    PendingMetrics, TrainingData, validate_batch_size, validate_dataset, validate_learning_rate,
+    PendingMetrics, TrainingData, classification_step, validate_batch_size, validate_dataset,
+    validate_learning_rate,
 };
 use crate::backend::Compute;
 use crate::data::transforms::{assemble_board, cut_tiles};
-use crate::data::{BatchSampler, DatasetName};
+use crate::data::{BatchSampler, DatasetName, index_tensor};
 use crate::eval::{ProbeConfig, compare_with_random_init, held_out_accuracy};
-use crate::losses::{accuracy, cross_entropy};
+use crate::losses::accuracy;
 use crate::nn::{ConvEncoder, ConvEncoderConfig, MlpHead, MlpHeadConfig};
 use crate::{Error, Result};
 
@@ -394,21 +395,16 @@ impl Jigsaw {
         let n = self.config.grid * self.config.grid;
         let targets = index_tensor(&puzzles.labels, &self.device);
         let logits = self.model.forward(puzzles.tiles, n); // [batch, P]
-        let loss = cross_entropy(logits.clone(), targets.clone());
-        let acc = accuracy(logits.detach(), targets);
-        let grads = GradientsParams::from_grads(loss.backward(), &self.model);
-        self.model = self
-            .optim
-            .step(self.config.learning_rate, self.model.clone(), grads);
-        self.metrics
-            .add([("loss", loss.detach()), ("accuracy", acc)]);
+        self.model = classification_step(
+            self.model.clone(),
+            &mut self.optim,
+            self.config.learning_rate,
+            logits,
+            targets,
+            &mut self.metrics,
+        );
         self.step += 1;
     }
-}
-
-fn index_tensor(values: &[usize], device: &Device) -> Tensor<1, Int> {
-    let v: Vec<i64> = values.iter().map(|&x| x as i64).collect();
-    Tensor::from_data(TensorData::new(v, [values.len()]), device)
 }
 
 impl Method for Jigsaw {

@@ -12,11 +12,14 @@ pub mod rotation;
 use std::future::Future;
 use std::pin::Pin;
 
-use burn::tensor::{Tensor, Transaction};
+use burn::module::Module;
+use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::tensor::{Int, Tensor, Transaction};
 use serde::{Deserialize, Serialize};
 
 use crate::backend::Compute;
 use crate::data::{DatasetName, DeviceImages, ImageSet};
+use crate::losses::{accuracy, cross_entropy};
 use crate::{Error, Result};
 
 pub use deepcluster::{DeepCluster, DeepClusterConfig};
@@ -156,6 +159,28 @@ impl TrainingData {
             baselines: Default::default(),
         })
     }
+}
+
+/// The update every classification pretext task shares (rotation, jigsaw, DeepCluster's
+/// pseudo-labels): cross-entropy of `logits` (computed from `model`) against `targets`, backward,
+/// one optimizer step; the loss and accuracy go into `metrics`, on the device. Returns the
+/// updated model. Enqueues work only.
+///
+/// # Shapes
+/// - logits: `[batch, classes]`, targets: `[batch]`
+pub fn classification_step<M: Module>(
+    model: M,
+    optim: &mut ModuleOptimizer,
+    learning_rate: f64,
+    logits: Tensor<2>,
+    targets: Tensor<1, Int>,
+    metrics: &mut MetricAccumulator,
+) -> M {
+    let loss = cross_entropy(logits.clone(), targets.clone());
+    let acc = accuracy(logits.detach(), targets);
+    let grads = GradientsParams::from_grads(loss.backward(), &model);
+    metrics.add([("loss", loss.detach()), ("accuracy", acc)]);
+    optim.step(learning_rate, model, grads)
 }
 
 /// The largest batch a step may take (keeps one step well inside a frame budget on a laptop GPU).

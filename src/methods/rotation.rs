@@ -6,7 +6,7 @@
 //! the linear probe measures exactly that against a random-init encoder.
 
 use burn::module::Module;
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use rand::rngs::StdRng;
@@ -15,14 +15,15 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, MetricAccumulator, PendingExamples,
-    PendingMetrics, TrainingData, validate_batch_size, validate_dataset, validate_learning_rate,
+    PendingMetrics, TrainingData, classification_step, validate_batch_size, validate_dataset,
+    validate_learning_rate,
 };
 use crate::Result;
 use crate::backend::Compute;
 use crate::data::transforms::all_rotations;
 use crate::data::{BatchSampler, DatasetName, DeviceImages};
 use crate::eval::{ProbeConfig, compare_with_random_init, held_out_accuracy};
-use crate::losses::{accuracy, cross_entropy};
+use crate::losses::accuracy;
 use crate::nn::{ConvEncoder, ConvEncoderConfig, MlpHead, MlpHeadConfig};
 
 /// The pretext classes, in label order.
@@ -133,14 +134,14 @@ impl Rotation {
     pub fn train_on(&mut self, images: Tensor<4>) {
         let (inputs, targets) = all_rotations(images.autodiff()); // [4b, 1, 28, 28], [4b]
         let logits = self.model.forward(inputs); // [4b, 4]
-        let loss = cross_entropy(logits.clone(), targets.clone());
-        let acc = accuracy(logits.detach(), targets);
-        let grads = GradientsParams::from_grads(loss.backward(), &self.model);
-        self.model = self
-            .optim
-            .step(self.config.learning_rate, self.model.clone(), grads);
-        self.metrics
-            .add([("loss", loss.detach()), ("accuracy", acc)]);
+        self.model = classification_step(
+            self.model.clone(),
+            &mut self.optim,
+            self.config.learning_rate,
+            logits,
+            targets,
+            &mut self.metrics,
+        );
         self.step += 1;
     }
 }

@@ -2,9 +2,11 @@
 
 #![allow(dead_code)]
 
+use unsupervised_playground::Error;
 use unsupervised_playground::backend::Compute;
 use unsupervised_playground::data::{DatasetName, ImageSet, subset};
-use unsupervised_playground::methods::TrainingData;
+use unsupervised_playground::methods::{MethodConfig, TrainingData};
+use unsupervised_playground::session::Session;
 
 /// The shipped MNIST file.
 pub fn mnist() -> ImageSet {
@@ -22,4 +24,19 @@ pub fn small_mnist(n: usize, compute: &Compute) -> TrainingData {
     let step = set.len() / n;
     let indices: Vec<usize> = (0..n).map(|i| i * step).collect();
     TrainingData::upload(DatasetName::Mnist, &subset(&set, &indices), compute).unwrap()
+}
+
+/// Each JSON config must be refused with a config error naming its field.
+pub fn assert_refused(cases: &[(serde_json::Value, &str)], data: &TrainingData, compute: &Compute) {
+    for (value, field) in cases {
+        let result = MethodConfig::from_json(value.clone())
+            .and_then(|config| Session::new(config, data, compute).map(|_| ()));
+        match result {
+            Err(Error::Config { field: f, message }) => {
+                assert_eq!(f, *field, "{value}: {message}")
+            }
+            Err(other) => panic!("{value}: wrong error {other}"),
+            Ok(()) => panic!("{value} was accepted"),
+        }
+    }
 }
