@@ -169,6 +169,17 @@ pub fn clustering_features(features: Tensor<2>) -> Tensor<2> {
     x / norm
 }
 
+/// One round's clustering.
+struct Round {
+    /// The pseudo-label of each clustered image, `[images]`.
+    assignments: Tensor<1, Int>,
+    /// `[k, d]`.
+    centroids: Tensor<2>,
+    /// The features that were clustered, `[images, d]` (kept so the widget's samples show the
+    /// clusters as they were made, without encoding every image again).
+    features: Tensor<2>,
+}
+
 /// A DeepCluster training session's state.
 pub struct DeepCluster {
     config: DeepClusterConfig,
@@ -180,8 +191,8 @@ pub struct DeepCluster {
     optim: ModuleOptimizer,
     sampler: BatchSampler,
     rng: StdRng,
-    /// The current round's pseudo-labels, `[images]`, and its centroids `[k, d]`.
-    labels: Option<(Tensor<1, Int>, Tensor<2>)>,
+    /// The current round's clustering (its pseudo-labels), once the first round ran.
+    round: Option<Round>,
     /// Every kept round's clustering (step at which it was made, assignments).
     history: Vec<(u64, Tensor<1, Int>)>,
     /// k-means on the raw pixels of the same images, same k: the baseline. Enqueued with the
@@ -214,7 +225,7 @@ impl DeepCluster {
             optim: AdamConfig::new().init(),
             sampler: BatchSampler::new(config.images, config.seed),
             rng: StdRng::seed_from_u64(config.seed ^ 0xC1u64),
-            labels: None,
+            round: None,
             history: Vec::new(),
             metrics: MetricAccumulator::default(),
             step: 0,
@@ -237,7 +248,7 @@ impl DeepCluster {
             self.images.len(),
         ));
         let clustering = kmeans(
-            features,
+            features.clone(),
             self.config.clusters,
             self.config.kmeans_iterations,
             &mut self.rng,
@@ -247,7 +258,11 @@ impl DeepCluster {
         if self.history.len() > KEPT_ROUNDS {
             self.history.remove(0);
         }
-        self.labels = Some((clustering.assignments, clustering.centroids));
+        self.round = Some(Round {
+            assignments: clustering.assignments,
+            centroids: clustering.centroids,
+            features,
+        });
         self.model.head = new_head(self.config.clusters, &self.device);
         self.optim = AdamConfig::new().init();
     }
@@ -346,7 +361,11 @@ impl Method for DeepCluster {
             if self.clustering_due() {
                 self.recluster();
             }
-            let Some((labels, _)) = &self.labels else {
+            let Some(Round {
+                assignments: labels,
+                ..
+            }) = &self.round
+            else {
                 return;
             };
             // Step 3: a pseudo-labelled classification step on the clustered images.
@@ -385,7 +404,7 @@ impl Method for DeepCluster {
     /// centroid, cluster by cluster (`truth` = the cluster, `predicted` = the head's class;
     /// class names `cluster 0`, ...). Before the first round, the first clustering is made.
     fn examples(&mut self, count: usize) -> PendingExamples {
-        if self.labels.is_none() {
+        if self.round.is_none() {
             self.recluster();
         }
         let k = self.config.clusters;
@@ -395,15 +414,11 @@ impl Method for DeepCluster {
         let per_cluster = (count / shown)
             .clamp(1, self.images.len() / k.max(1))
             .max(1);
-        let features = clustering_features(encode_all(
-            &self.model.encoder,
-            &self.images,
-            self.images.len(),
-        ));
-        let centroids = match &self.labels {
-            Some((_, c)) => c.clone().without_autodiff(),
-            None => unreachable!("clustered above"),
-        };
+        let (features, centroids) = self
+            .round
+            .as_ref()
+            .map(|r| (r.features.clone(), r.centroids.clone().without_autodiff()))
+            .expect("recluster() above made a round");
         // Cosine similarity of each image to each centroid; the top `per_cluster` of each column.
         let sims = features.matmul(centroids.narrow(0, 0, shown).transpose()); // [n, shown]
         let (_, nearest) = sims.topk_with_indices(per_cluster, 0); // [per_cluster, shown]
