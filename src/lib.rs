@@ -16,6 +16,7 @@
 //! - [`session`]: the uniform session every method is driven through (train n steps, async
 //!   report, examples, evaluation, reset), shared by the page, the CLI and the tests.
 //! - [`eval`]: linear probe and the other representation scores.
+//! - [`pace`]: long computations give the page's event loop a turn now and then.
 //! - `web` (wasm only): the browser boundary.
 
 pub mod backend;
@@ -25,6 +26,7 @@ pub mod eval;
 pub mod losses;
 pub mod methods;
 pub mod nn;
+pub mod pace;
 pub mod session;
 
 #[cfg(target_arch = "wasm32")]

@@ -6,6 +6,7 @@
 //! cargo run -- train --steps 300 --batch-size 64 --backend gpu # on wgpu (Vulkan)
 //! cargo run -- train --method jigsaw --param grid=3 --param permutations=64
 //! cargo run -- bench --steps 50                                # steps/s, time to first step
+//! cargo run -- board --steps 300 --fractions 0.01,0.1,1        # every method side by side
 //! ```
 
 #[cfg(target_arch = "wasm32")]
@@ -24,13 +25,14 @@ fn main() -> std::process::ExitCode {
 
 #[cfg(not(target_arch = "wasm32"))]
 mod cli {
-    use std::path::PathBuf;
+    use std::path::{Path, PathBuf};
     use std::time::{Duration, Instant};
 
     use clap::{Args, Parser, Subcommand};
     use indicatif::{ProgressBar, ProgressStyle};
     use unsupervised_playground::backend::{BackendRequest, Compute};
-    use unsupervised_playground::data::ImageSet;
+    use unsupervised_playground::data::{DatasetName, ImageSet};
+    use unsupervised_playground::eval::{Board, BoardConfig};
     use unsupervised_playground::methods::{MethodConfig, TrainingData};
     use unsupervised_playground::session::Session;
     use unsupervised_playground::{Error, Result};
@@ -51,6 +53,40 @@ mod cli {
         Train(Common),
         /// Measure time to first step and steps per second (no evaluation).
         Bench(Common),
+        /// The representation board: train every board method for the same number of steps,
+        /// then score each (linear probe, kNN) next to random init and raw pixels.
+        Board(BoardArgs),
+    }
+
+    #[derive(Args)]
+    struct BoardArgs {
+        /// Dataset: mnist or fashion.
+        #[arg(long, default_value = "mnist")]
+        dataset: String,
+        /// Training steps every method gets.
+        #[arg(long, default_value_t = 300)]
+        steps: usize,
+        /// Seed of every method.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// Neighbours of kNN.
+        #[arg(long, default_value_t = 20)]
+        k: usize,
+        /// Read-out grid: every encoder's last feature map averaged to grid x grid.
+        #[arg(long, default_value_t = 1)]
+        grid: usize,
+        /// Fractions of the training labels to score with, comma-separated.
+        #[arg(long, default_value = "0.01,0.1,1")]
+        fractions: String,
+        /// cpu, gpu (wgpu/Vulkan) or auto (PLAYGROUND_BACKEND, else cpu).
+        #[arg(long, default_value = "auto")]
+        backend: String,
+        /// Steps between two reads of the loss.
+        #[arg(long, default_value_t = 25)]
+        report_every: usize,
+        /// Folder holding the `.upgd` datasets.
+        #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/www/data"))]
+        data_dir: PathBuf,
     }
 
     #[derive(Args)]
@@ -95,7 +131,99 @@ mod cli {
         match cli.command {
             Command::Train(args) => train(&args, true),
             Command::Bench(args) => train(&args, false),
+            Command::Board(args) => board(&args),
         }
+    }
+
+    /// A dataset file of `dir`, decoded, split and uploaded.
+    fn load(dataset: DatasetName, dir: &Path, compute: &Compute) -> Result<TrainingData> {
+        let path = dir.join(dataset.file_name());
+        let bytes = std::fs::read(&path).map_err(|e| Error::data(path.display().to_string(), e))?;
+        let set = ImageSet::decode(&bytes, &path.display().to_string())?;
+        TrainingData::upload(dataset, &set, compute)
+    }
+
+    fn board(args: &BoardArgs) -> Result<()> {
+        let config: BoardConfig = serde_json::from_value(serde_json::json!({
+            "dataset": args.dataset, "steps": args.steps, "seed": args.seed, "k": args.k, "grid": args.grid,
+        }))
+        .map_err(|e| Error::config("dataset", e))?;
+        let fractions = args
+            .fractions
+            .split(',')
+            .map(|f| {
+                f.trim()
+                    .parse::<f64>()
+                    .map_err(|e| Error::config("fractions", e))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let compute = Compute::native(args.backend.parse::<BackendRequest>()?)?;
+        let data = load(config.dataset, &args.data_dir, &compute)?;
+        let mut board = Board::new(config.clone(), &data, &compute)?;
+        eprintln!(
+            "board on {} ({} training / {} held-out images), {} steps per method, backend: {}",
+            config.dataset.as_str(),
+            data.train.len(),
+            data.held_out.len(),
+            config.steps,
+            compute.description
+        );
+        let bar = ProgressBar::new(0);
+        while !board.done() {
+            board.train(args.report_every)?;
+            let r = pollster::block_on(board.report())?;
+            if let Some(report) = &r.report {
+                bar.set_length((r.budget * r.methods) as u64);
+                bar.set_position(
+                    (r.trained * r.budget) as u64 + report.step % (r.budget as u64).max(1),
+                );
+                bar.set_message(format!("{} step {}", report.method, report.step));
+            }
+        }
+        bar.finish_and_clear();
+        for fraction in fractions {
+            let t = Instant::now();
+            let scores = pollster::block_on(board.scores(fraction)?)?;
+            println!(
+                "\n{} of the labels: {} labelled, {} held-out, kNN k = {}, {} steps per method, {}x{} read-out ({:.1} s to score)",
+                fraction,
+                scores.labelled,
+                scores.held_out,
+                scores.k,
+                scores.budget,
+                config.grid,
+                config.grid,
+                t.elapsed().as_secs_f64()
+            );
+            println!(
+                "| representation | dim | steps | train s | linear probe | kNN | PCA var. (2 PCs) |"
+            );
+            println!("|---|---|---|---|---|---|---|");
+            for c in &scores.contenders {
+                let runs = if c.runs.len() > 1 {
+                    let p: Vec<String> = c
+                        .runs
+                        .iter()
+                        .map(|r| format!("{:.1}", 100.0 * r[0]))
+                        .collect();
+                    format!(" (mean of {}: {})", c.runs.len(), p.join(" "))
+                } else {
+                    String::new()
+                };
+                println!(
+                    "| {} | {} | {} | {} | {:.2}%{} | {:.2}% | {:.0}% |",
+                    c.name,
+                    c.dim,
+                    c.steps,
+                    c.seconds.map_or("-".into(), |s| format!("{s:.1}")),
+                    100.0 * c.probe,
+                    runs,
+                    100.0 * c.knn,
+                    100.0 * (c.pca.explained[0] + c.pca.explained[1])
+                );
+            }
+        }
+        Ok(())
     }
 
     /// The method's defaults, overridden by the flags and `--param key=value` pairs; the same
@@ -130,10 +258,7 @@ mod cli {
     fn train(args: &Common, evaluate: bool) -> Result<()> {
         let config = method_config(args)?;
         let compute = Compute::native(args.backend.parse::<BackendRequest>()?)?;
-        let path = args.data_dir.join(config.dataset().file_name());
-        let bytes = std::fs::read(&path).map_err(|e| Error::data(path.display().to_string(), e))?;
-        let set = ImageSet::decode(&bytes, &path.display().to_string())?;
-        let data = TrainingData::upload(config.dataset(), &set, &compute)?;
+        let data = load(config.dataset(), &args.data_dir, &compute)?;
         let mut session = Session::new(config.clone(), &data, &compute)?;
         eprintln!(
             "{} on {} ({} training / {} held-out images), backend: {}",

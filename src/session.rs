@@ -10,6 +10,7 @@
 use web_time::Instant;
 
 use crate::backend::Compute;
+use crate::eval::Representation;
 use crate::methods::{
     ClusteringEvaluation, Evaluation, Examples, LocalFuture, Method, MethodConfig, PendingMetrics,
     Report, TrainingData,
@@ -155,6 +156,12 @@ impl Session {
     /// others.
     pub fn clustering(&self) -> Option<LocalFuture<Result<ClusteringEvaluation>>> {
         self.method.clustering()
+    }
+
+    /// The method's representation, read out the board's way on a `grid x grid` grid (`None`
+    /// for a method that learns none).
+    pub fn representation(&self, grid: usize) -> Option<Box<dyn Representation>> {
+        self.method.representation(grid)
     }
 
     /// Back to a fresh model from the config's seed; clears a halt.

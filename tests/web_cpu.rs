@@ -15,4 +15,6 @@ async fn methods_train_on_the_cpu_fallback() {
     web_common::jigsaw_loss_falls_and_examples_read().await;
     web_common::deepcluster_loss_falls_and_examples_read().await;
     web_common::bad_input_is_refused().await;
+    web_common::board_bad_input_is_refused().await;
+    web_common::board_trains_and_scores().await;
 }

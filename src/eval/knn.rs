@@ -3,6 +3,7 @@
 
 use burn::tensor::Tensor;
 
+use crate::pace::Pacer;
 use crate::{Error, Result};
 
 /// Held-out rows scored per chunk (bounds the `[chunk, n_train]` similarity matrix).
@@ -35,7 +36,9 @@ pub async fn knn_accuracy(
     let labelled = unit_rows(labelled).transpose(); // [d, n]
     let held_out = unit_rows(held_out);
     let mut hits = 0usize;
+    let mut pacer = Pacer::new();
     for start in (0..m).step_by(CHUNK) {
+        pacer.breathe().await;
         let end = (start + CHUNK).min(m);
         let sims = held_out
             .clone()

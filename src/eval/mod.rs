@@ -1,17 +1,51 @@
 //! Evaluation of learned representations. Labels are used here and nowhere else.
 
+pub mod board;
 pub mod cluster;
 pub mod knn;
+pub mod pca;
 pub mod probe;
 
+pub use board::{Board, BoardConfig, BoardReport, BoardScores, conv_representation};
 pub use cluster::{KMeans, kmeans, nmi, purity};
 pub use knn::knn_accuracy;
 pub use probe::{
     BaselineCache, ProbeComparison, ProbeConfig, compare_with_random_init, encode_all,
-    fit_logistic, linear_probe, random_encoder,
+    encode_paced, fit_logistic, labels_tensor, linear_probe, probe_features, random_encoder,
 };
 
 use burn::tensor::Tensor;
+
+use crate::nn::ConvEncoder;
+
+/// A frozen feature extractor: what the linear probe, kNN and the representation board score.
+/// Every representation method hands one out (see `Method::representation`).
+pub trait Representation {
+    /// Features of a batch of images.
+    ///
+    /// # Shapes
+    /// - images: `[n, channels, rows, cols]`, without autodiff
+    /// - output: `[n, dim]`
+    fn encode(&self, images: Tensor<4>) -> Tensor<2>;
+}
+
+/// The CNN encoder as it is. Hand over a `.valid()` copy, so batch norm uses its running
+/// statistics instead of the batch's.
+impl Representation for ConvEncoder {
+    fn encode(&self, images: Tensor<4>) -> Tensor<2> {
+        self.forward(images)
+    }
+}
+
+/// Raw pixels as features (each image flattened): the yardstick with no learning at all.
+#[derive(Debug, Clone, Copy)]
+pub struct Pixels;
+
+impl Representation for Pixels {
+    fn encode(&self, images: Tensor<4>) -> Tensor<2> {
+        images.flatten(1, 3)
+    }
+}
 
 use crate::{Error, Result};
 

@@ -8,18 +8,28 @@
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::optim::{AdamConfig, GradientsParams};
-use burn::tensor::{Int, Tensor, TensorData};
+use burn::tensor::{Int, Tensor};
 use serde::{Deserialize, Serialize};
 
 use std::sync::{Arc, Mutex};
 
 use burn::tensor::Device;
 
-use crate::data::DeviceImages;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+
+use super::Representation;
+use crate::data::{DeviceImages, index_tensor};
 use crate::losses::{accuracy, cross_entropy};
 use crate::methods::TrainingData;
 use crate::nn::{ConvEncoder, ConvEncoderConfig};
+use crate::pace::Pacer;
 use crate::{Error, Result};
+
+/// Seed of the probe's initial weights and of the shuffle a probe on more than
+/// [`ProbeConfig::batch`] labels cycles through.
+const PROBE_SEED: u64 = 0x5EED;
 
 /// Seed of the first random-init baseline encoder; the others follow it. Fixed, so every method
 /// and every session is compared with the same baseline encoders.
@@ -38,6 +48,9 @@ pub struct ProbeConfig {
     /// L2 penalty on the weights. Measured: 1e-2 or 1e-3 (and 100-300 iterations) under-fit the
     /// trained features and hid most of their advantage over random ones.
     pub weight_decay: f64,
+    /// Most labelled rows one Adam iteration sees: the probe is full-batch up to this many
+    /// labels, and beyond it cycles through one seeded shuffle in batches of this size.
+    pub batch: usize,
     /// Random-init encoders the baseline averages over. One random init is a noisy yardstick:
     /// measured on MNIST, seven inits of the default encoder probed between 79.3% and 84.1%.
     pub random_inits: usize,
@@ -50,6 +63,7 @@ impl Default for ProbeConfig {
             iterations: 1000,
             learning_rate: 0.01,
             weight_decay: 1e-4,
+            batch: 1000,
             random_inits: 5,
         }
     }
@@ -71,35 +85,66 @@ pub struct ProbeComparison {
     pub held_out: usize,
 }
 
-/// Encode every image of `images` with a frozen copy of `encoder` (no autodiff, batch-norm in
-/// inference mode), in chunks so memory stays small.
+/// Held-out or labelled images encoded per chunk (bounds the activations kept at once).
+const ENCODE_CHUNK: usize = 500;
+
+/// Encode the first `count` images of `images` with the frozen `repr`, in chunks so memory stays
+/// small (enqueued only).
 ///
 /// # Shapes
-/// - output: `[count, feature_dim]`, the first `count` images
-pub fn encode_all(encoder: &ConvEncoder, images: &DeviceImages, count: usize) -> Tensor<2> {
-    const CHUNK: usize = 500;
-    let frozen = encoder.valid();
+/// - output: `[count, feature_dim]`
+pub fn encode_all(repr: &dyn Representation, images: &DeviceImages, count: usize) -> Tensor<2> {
     let count = count.min(images.len());
     let chunks = (0..count)
-        .step_by(CHUNK)
-        .map(|start| {
-            let end = (start + CHUNK).min(count);
-            frozen.forward(images.range(start, end).without_autodiff())
-        })
+        .step_by(ENCODE_CHUNK)
+        .map(|start| encode_range(repr, images, start, count))
         .collect();
     Tensor::cat(chunks, 0)
 }
 
-/// Fit a multinomial logistic regression on `features` (no read-back: the returned layer is
-/// ready to score, the fitting is only enqueued).
+/// [`encode_all`] that gives the page's event loop a turn between chunks (on the CPU backend each
+/// chunk is computed on the spot).
+///
+/// # Shapes
+/// - output: `[count, feature_dim]`
+pub async fn encode_paced(
+    repr: &dyn Representation,
+    images: &DeviceImages,
+    count: usize,
+    pacer: &mut Pacer,
+) -> Tensor<2> {
+    let count = count.min(images.len());
+    let mut chunks = Vec::with_capacity(count.div_ceil(ENCODE_CHUNK));
+    for start in (0..count).step_by(ENCODE_CHUNK) {
+        chunks.push(encode_range(repr, images, start, count));
+        pacer.breathe().await;
+    }
+    Tensor::cat(chunks, 0)
+}
+
+/// Images `start..min(start + ENCODE_CHUNK, count)` encoded, without autodiff.
+fn encode_range(
+    repr: &dyn Representation,
+    images: &DeviceImages,
+    start: usize,
+    count: usize,
+) -> Tensor<2> {
+    let end = (start + ENCODE_CHUNK).min(count);
+    repr.encode(images.range(start, end).without_autodiff())
+}
+
+/// Fit a multinomial logistic regression on `features` with Adam; the fitting is only enqueued,
+/// and the page's event loop gets a turn between iterations (see [`Pacer`]).
 ///
 /// Features are standardised with the training mean and standard deviation, which the returned
-/// closure-free [`Standardized`] applies to any later features too.
+/// [`Standardized`] applies to any later features too. Up to [`ProbeConfig::batch`] rows every
+/// iteration sees all of them (full batch); beyond, each iteration takes the next `batch` rows of
+/// one seeded shuffle, so that a fit on 8,000 labels costs what a fit on 1,000 does.
 ///
 /// # Shapes
 /// - features: `[n, d]`
 /// - labels: `[n]`, values in `0..classes`
-pub fn fit_logistic(
+pub async fn fit_logistic(
     features: Tensor<2>,
     labels: Tensor<1, Int>,
     classes: usize,
@@ -107,20 +152,52 @@ pub fn fit_logistic(
 ) -> Standardized {
     let device = features.device().autodiff();
     let features = features.without_autodiff();
+    let [n, d] = features.dims();
     let mean = features.clone().mean_dim(0); // [1, d]
-    let std = features.clone().var(0).sqrt() + 1e-6; // [1, d]
-    let x = ((features - mean.clone()) / std.clone()).autodiff();
+    // A dimension that barely varies in training (a border pixel inked once) must not be blown
+    // up to a huge value wherever it is inked later: no std below a tenth of the typical one.
+    let std = features.clone().var(0).sqrt(); // [1, d]
+    let floor = (std.clone().mean() * 0.1 + 1e-6)
+        .reshape([1, 1])
+        .expand([1, d]);
+    let std = std.max_pair(floor);
+    let mut x = (features - mean.clone()) / std.clone();
+    let mut labels = labels;
+    let batch = config.batch.clamp(1, n);
+    if batch < n {
+        let mut order: Vec<usize> = (0..n).collect();
+        order.shuffle(&mut StdRng::seed_from_u64(PROBE_SEED));
+        let order = index_tensor(&order, &x.device());
+        x = x.select(0, order.clone());
+        labels = labels.select(0, order);
+    }
+    let x = x.autodiff();
     let labels = labels.autodiff();
-    let mut layer: Linear = LinearConfig::new(x.dims()[1], classes).init(&device);
+    // The same start every time, so the same features always give the same probe.
+    device.seed(PROBE_SEED);
+    let mut layer: Linear = LinearConfig::new(d, classes).init(&device);
     let mut optim = AdamConfig::new()
         .with_weight_decay(Some(burn::optim::decay::WeightDecayConfig::new(
             config.weight_decay as f32,
         )))
         .init();
-    for _ in 0..config.iterations {
-        let loss = cross_entropy(layer.forward(x.clone()), labels.clone());
+    let mut pacer = Pacer::new();
+    for i in 0..config.iterations {
+        // Rows start..start + batch of the shuffled set, wrapping around at the end.
+        let start = (i * batch) % n;
+        let take = batch.min(n - start);
+        let (xb, yb) = if take == n {
+            (x.clone(), labels.clone())
+        } else {
+            (
+                x.clone().narrow(0, start, take),
+                labels.clone().narrow(0, start, take),
+            )
+        };
+        let loss = cross_entropy(layer.forward(xb), yb);
         let grads = GradientsParams::from_grads(loss.backward(), &layer);
         layer = optim.step(config.learning_rate, layer, grads);
+        pacer.breathe().await;
     }
     Standardized {
         mean,
@@ -149,15 +226,33 @@ impl Standardized {
     }
 }
 
-/// Labels of the first `count` images as an Int tensor on `device`.
-fn labels_tensor(images: &DeviceImages, count: usize) -> Tensor<1, Int> {
-    let labels: Vec<i64> = images.labels[..count].iter().map(|&l| l as i64).collect();
-    Tensor::from_data(TensorData::new(labels, [count]), &images.images.device())
+/// Labels of the first `count` images as an Int tensor on their device.
+pub fn labels_tensor(images: &DeviceImages, count: usize) -> Tensor<1, Int> {
+    let labels: Vec<usize> = images.labels[..count].iter().map(|&l| l as usize).collect();
+    index_tensor(&labels, &images.images.device())
+}
+
+/// Fit a probe on already encoded labelled features and score it on encoded held-out ones;
+/// the held-out accuracy, read back once.
+///
+/// # Shapes
+/// - labelled: `[n, d]`, labels: `[n]`; held_out: `[m, d]`, truth: `[m]`
+pub async fn probe_features(
+    labelled: Tensor<2>,
+    labels: Tensor<1, Int>,
+    held_out: Tensor<2>,
+    truth: Tensor<1, Int>,
+    classes: usize,
+    config: &ProbeConfig,
+) -> Result<f64> {
+    let probe = fit_logistic(labelled, labels, classes, config).await;
+    let acc = accuracy(probe.forward(held_out), truth);
+    super::read_scalar(acc, "probe accuracy").await
 }
 
 /// Fit a probe on the first `config.labelled` training images and return its held-out accuracy.
 pub async fn linear_probe(
-    encoder: &ConvEncoder,
+    repr: &dyn Representation,
     train: &DeviceImages,
     held_out: &DeviceImages,
     classes: usize,
@@ -173,15 +268,18 @@ pub async fn linear_probe(
             ),
         ));
     }
-    let probe = fit_logistic(
-        encode_all(encoder, train, config.labelled),
+    let mut pacer = Pacer::new();
+    let labelled = encode_paced(repr, train, config.labelled, &mut pacer).await;
+    let held = encode_paced(repr, held_out, held_out.len(), &mut pacer).await;
+    probe_features(
+        labelled,
         labels_tensor(train, config.labelled),
+        held,
+        labels_tensor(held_out, held_out.len()),
         classes,
         config,
-    );
-    let logits = probe.forward(encode_all(encoder, held_out, held_out.len()));
-    let acc = accuracy(logits, labels_tensor(held_out, held_out.len()));
-    super::read_scalar(acc, "probe accuracy").await
+    )
+    .await
 }
 
 /// A random-init encoder of the shape `config` describes, seeded.
@@ -233,7 +331,14 @@ pub async fn compare_with_random_init(
         ..config.clone()
     };
     let classes = data.class_names.len();
-    let trained = linear_probe(encoder, &data.train, &data.held_out, classes, config).await?;
+    let trained = linear_probe(
+        &encoder.valid(),
+        &data.train,
+        &data.held_out,
+        classes,
+        config,
+    )
+    .await?;
     let key = format!("{config:?} {encoder_config:?}");
     let runs = match data.baselines.get(&key) {
         Some(runs) => runs,
@@ -243,7 +348,14 @@ pub async fn compare_with_random_init(
             for i in 0..config.random_inits as u64 {
                 let random = random_encoder(encoder_config, BASELINE_SEED + i, &device);
                 runs.push(
-                    linear_probe(&random, &data.train, &data.held_out, classes, config).await?,
+                    linear_probe(
+                        &random.valid(),
+                        &data.train,
+                        &data.held_out,
+                        classes,
+                        config,
+                    )
+                    .await?,
                 );
             }
             data.baselines.put(key, runs.clone());
@@ -262,7 +374,7 @@ pub async fn compare_with_random_init(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::tensor::Device;
+    use burn::tensor::{Device, TensorData};
     use rand::rngs::StdRng;
     use rand::{RngExt, SeedableRng};
 
@@ -289,7 +401,12 @@ mod tests {
             features.narrow(0, 400, 200),
         );
         let (train_y, test_y) = (labels.clone().narrow(0, 0, 400), labels.narrow(0, 400, 200));
-        let probe = fit_logistic(train_x, train_y, classes, &ProbeConfig::default());
+        let probe = pollster::block_on(fit_logistic(
+            train_x,
+            train_y,
+            classes,
+            &ProbeConfig::default(),
+        ));
         let acc = accuracy(probe.forward(test_x), test_y).into_scalar::<f32>();
         assert!(acc > 0.95, "probe accuracy {acc}");
     }

@@ -33,7 +33,10 @@ use crate::backend::Compute;
 use crate::data::transforms::random_shift;
 use crate::data::{BatchSampler, DatasetName, DeviceImages, index_tensor};
 use crate::eval::cluster::read_labels;
-use crate::eval::{ProbeConfig, compare_with_random_init, encode_all, kmeans, nmi, purity};
+use crate::eval::{
+    ProbeConfig, Representation, compare_with_random_init, conv_representation, encode_all, kmeans,
+    nmi, purity,
+};
 use crate::nn::{ConvEncoder, ConvEncoderConfig, MlpHead, MlpHeadConfig};
 use crate::{Error, Result};
 
@@ -243,7 +246,7 @@ impl DeepCluster {
             self.on_pixels = Some(self.pixel_kmeans());
         }
         let features = clustering_features(encode_all(
-            &self.model.encoder,
+            &self.model.encoder.valid(),
             &self.images,
             self.images.len(),
         ));
@@ -477,6 +480,10 @@ impl Method for DeepCluster {
 
     fn clustering(&self) -> Option<LocalFuture<Result<ClusteringEvaluation>>> {
         Some(self.scores())
+    }
+
+    fn representation(&self, grid: usize) -> Option<Box<dyn Representation>> {
+        Some(conv_representation(&self.model.encoder, grid))
     }
 
     fn reset(&mut self) {

@@ -34,7 +34,9 @@ use super::{
 use crate::backend::Compute;
 use crate::data::transforms::{assemble_board, cut_tiles};
 use crate::data::{BatchSampler, DatasetName, index_tensor};
-use crate::eval::{ProbeConfig, compare_with_random_init, held_out_accuracy};
+use crate::eval::{
+    ProbeConfig, Representation, compare_with_random_init, conv_representation, held_out_accuracy,
+};
 use crate::losses::accuracy;
 use crate::nn::{ConvEncoder, ConvEncoderConfig, MlpHead, MlpHeadConfig};
 use crate::{Error, Result};
@@ -476,6 +478,10 @@ impl Method for Jigsaw {
                 clustering: None,
             })
         })
+    }
+
+    fn representation(&self, grid: usize) -> Option<Box<dyn Representation>> {
+        Some(conv_representation(&self.model.encoder, grid))
     }
 
     fn reset(&mut self) {

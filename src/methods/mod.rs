@@ -19,12 +19,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::backend::Compute;
 use crate::data::{DatasetName, DeviceImages, ImageSet};
+use crate::eval::Representation;
 use crate::losses::{accuracy, cross_entropy};
 use crate::{Error, Result};
 
 pub use deepcluster::{DeepCluster, DeepClusterConfig};
 pub use jigsaw::{Jigsaw, JigsawConfig};
 pub use rotation::{Rotation, RotationConfig};
+
+/// The methods the representation board trains and compares, in board order: a method joins
+/// the board with one line here (and its [`Method::representation`]).
+pub const BOARD: &[&str] = &["rotation", "jigsaw", "deepcluster"];
 
 /// A future that owns everything it needs (no borrow of the session), so the page can keep
 /// training while an evaluation runs.
@@ -255,6 +260,13 @@ pub trait Method {
     /// For a method that clusters: every round's clustering scored against the true labels,
     /// next to k-means on raw pixels (cheaper than [`Method::evaluate`]: no probe).
     fn clustering(&self) -> Option<LocalFuture<Result<ClusteringEvaluation>>> {
+        None
+    }
+
+    /// For a method that learns a representation: a frozen copy of it, read out the way the
+    /// representation board compares every method, averaged to a `grid x grid` grid (see
+    /// [`crate::eval::board`]).
+    fn representation(&self, _grid: usize) -> Option<Box<dyn Representation>> {
         None
     }
 }

@@ -22,7 +22,9 @@ use crate::Result;
 use crate::backend::Compute;
 use crate::data::transforms::all_rotations;
 use crate::data::{BatchSampler, DatasetName, DeviceImages};
-use crate::eval::{ProbeConfig, compare_with_random_init, held_out_accuracy};
+use crate::eval::{
+    ProbeConfig, Representation, compare_with_random_init, conv_representation, held_out_accuracy,
+};
 use crate::losses::accuracy;
 use crate::nn::{ConvEncoder, ConvEncoderConfig, MlpHead, MlpHeadConfig};
 
@@ -209,6 +211,10 @@ impl Method for Rotation {
                 clustering: None,
             })
         })
+    }
+
+    fn representation(&self, grid: usize) -> Option<Box<dyn Representation>> {
+        Some(conv_representation(&self.model.encoder, grid))
     }
 
     fn reset(&mut self) {

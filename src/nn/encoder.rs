@@ -83,6 +83,13 @@ impl ConvEncoderConfig {
 }
 
 impl ConvEncoder {
+    /// The same weights read out through a `pooled x pooled` grid instead (the pool has no
+    /// weights): how the representation board gives every encoder one feature shape.
+    pub fn with_grid(mut self, pooled: usize) -> Self {
+        self.grid = AdaptiveAvgPool2dConfig::new([pooled, pooled]).init();
+        self
+    }
+
     /// Encode a batch of images into feature vectors.
     ///
     /// # Shapes

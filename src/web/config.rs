@@ -7,27 +7,34 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use crate::backend::BackendRequest;
 use crate::data::DatasetName;
+use crate::eval::BoardConfig;
 use crate::methods::{DeepClusterConfig, JigsawConfig, MethodConfig, RotationConfig};
 use crate::{Error, Result};
 
-/// Deserialize `value` into `T`; on failure the error names the field's path.
+/// Deserialize `value` into `T`; on failure the error names the field's path. `also` lists keys
+/// the caller already took out of `value` (named in the unknown-field message).
 ///
 /// serde-wasm-bindgen reads only the fields a struct declares, so `deny_unknown_fields` never
 /// sees a typo: unknown keys are found here by comparing with the keys of `T::default()`.
-fn deserialize<T: DeserializeOwned + Serialize + Default>(value: JsValue) -> Result<T> {
+fn deserialize<T: DeserializeOwned + Serialize + Default>(
+    value: JsValue,
+    also: &[&str],
+) -> Result<T> {
     let known = serde_wasm_bindgen::to_value(&T::default())
         .map(|v: JsValue| Object::keys(v.unchecked_ref::<Object>()))
         .map_err(|e| Error::config("config", e))?;
     let known: Vec<String> = known.iter().filter_map(|k| k.as_string()).collect();
+    let expected: Vec<&str> = also
+        .iter()
+        .copied()
+        .chain(known.iter().map(String::as_str))
+        .collect();
     for key in Object::keys(value.unchecked_ref::<Object>()).iter() {
         let key = key.as_string().unwrap_or_default();
         if !known.contains(&key) {
             return Err(Error::config(
                 key.clone(),
-                format!(
-                    "unknown field; expected one of: method, {}",
-                    known.join(", ")
-                ),
+                format!("unknown field; expected one of: {}", expected.join(", ")),
             ));
         }
     }
@@ -49,7 +56,7 @@ fn require_object(value: &JsValue, what: &str) -> Result<()> {
     } else {
         Err(Error::config(
             what,
-            format!("expected an object like {{ method: \"rotation\" }}, got {value:?}"),
+            format!("expected an object of settings, got {value:?}"),
         ))
     }
 }
@@ -73,12 +80,15 @@ pub fn method_config(value: &JsValue) -> Result<MethodConfig> {
     match method.as_str() {
         "rotation" => Ok(MethodConfig::Rotation(deserialize::<RotationConfig>(
             rest.into(),
+            &["method"],
         )?)),
         "jigsaw" => Ok(MethodConfig::Jigsaw(deserialize::<JigsawConfig>(
             rest.into(),
+            &["method"],
         )?)),
         "deepcluster" => Ok(MethodConfig::DeepCluster(deserialize::<DeepClusterConfig>(
             rest.into(),
+            &["method"],
         )?)),
         other => Err(Error::config(
             "method",
@@ -88,6 +98,15 @@ pub fn method_config(value: &JsValue) -> Result<MethodConfig> {
             ),
         )),
     }
+}
+
+/// `{ dataset, steps, seed, k }` into a [`BoardConfig`] (missing fields take their defaults).
+pub fn board_config(value: &JsValue) -> Result<BoardConfig> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(BoardConfig::default());
+    }
+    require_object(value, "config")?;
+    deserialize(value.clone(), &[])
 }
 
 /// `{ backend: "auto" | "webgpu" | "cpu" }`, or nothing for `auto`.

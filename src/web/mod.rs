@@ -11,13 +11,17 @@
 //! const ex = await session.examples(16); // images + predictions to draw
 //! const ev = await session.evaluate();   // { pretext_accuracy, probe: { trained, random_init, ... } }
 //! session.reset(); session.dispose();
+//! const board = create_board({ steps: 300 }); // every method side by side (see `board`)
 //! ```
 //!
 //! Every function validates its input and fails with a `JsError` (a JavaScript `Error`) whose
 //! message names the bad field; nothing here panics on bad input.
 
+mod board;
 mod config;
 mod gpu_probe;
+
+pub use board::{Board, create_board};
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -64,6 +68,20 @@ fn reject(e: Error) -> JsValue {
 fn start() {
     // Panics should not happen (inputs are validated); if one does, print it legibly.
     console_error_panic_hook::set_once();
+    crate::pace::set_yielder(|| Box::pin(next_turn()));
+}
+
+/// Resolves after the event loop had a turn (input, painting, timers): a message posted through
+/// a fresh `MessageChannel`, which, unlike a nested `setTimeout(0)`, is not clamped to 4 ms.
+async fn next_turn() {
+    let Ok(channel) = web_sys::MessageChannel::new() else {
+        return;
+    };
+    let arrived = Promise::new(&mut |resolve, _| channel.port1().set_onmessage(Some(&resolve)));
+    if channel.port2().post_message(&JsValue::UNDEFINED).is_ok() {
+        let _ = wasm_bindgen_futures::JsFuture::from(arrived).await;
+    }
+    channel.port1().set_onmessage(None);
 }
 
 /// What `init_backend` chose.
@@ -150,6 +168,20 @@ fn current_compute() -> Result<Compute> {
         .ok_or_else(|| Error::Device("no device yet: await init_backend() before this call".into()))
 }
 
+/// A dataset `load_dataset` uploaded.
+fn loaded_data(dataset: DatasetName) -> Result<TrainingData> {
+    PAGE.with_borrow(|page| page.data.get(&dataset).cloned())
+        .ok_or_else(|| {
+            Error::config(
+                "dataset",
+                format!(
+                    "the {0} dataset is not loaded: call load_dataset(\"{0}\", bytes) first",
+                    dataset.as_str()
+                ),
+            )
+        })
+}
+
 /// Create a training session from one config object, e.g. `{ method: "rotation", dataset:
 /// "mnist", batch_size: 32, learning_rate: 0.002, seed: 42 }`. Missing fields take their
 /// defaults; a wrong or unknown field is an error naming it.
@@ -157,18 +189,7 @@ fn current_compute() -> Result<Compute> {
 pub fn create_session(config: JsValue) -> Result<Session, JsError> {
     let config = config::method_config(&config).map_err(js_error)?;
     let compute = current_compute().map_err(js_error)?;
-    let data = PAGE
-        .with_borrow(|page| page.data.get(&config.dataset()).cloned())
-        .ok_or_else(|| {
-            Error::config(
-                "dataset",
-                format!(
-                    "the {0} dataset is not loaded: call load_dataset(\"{0}\", bytes) first",
-                    config.dataset().as_str()
-                ),
-            )
-        })
-        .map_err(js_error)?;
+    let data = loaded_data(config.dataset()).map_err(js_error)?;
     let session = crate::session::Session::new(config, &data, &compute).map_err(js_error)?;
     Ok(Session {
         inner: Rc::new(RefCell::new(Some(session))),

@@ -248,3 +248,96 @@ pub async fn bad_input_is_refused() {
     again.train(1.0).map_err(js_message).unwrap();
     let _ = report(&again).await;
 }
+
+/// The representation board's binding: a refused setting names its field, never a panic.
+pub async fn board_bad_input_is_refused() {
+    let cases: Vec<(JsValue, &str)> = vec![
+        (obj(&[("steps", 0.into())]), "steps"),
+        (obj(&[("steps", f64::NAN.into())]), "steps"),
+        (obj(&[("k", 0.into())]), "k"),
+        (obj(&[("grid", 9.into())]), "grid"),
+        (obj(&[("dataset", "cifar".into())]), "dataset"),
+        (obj(&[("stepz", 10.into())]), "stepz"),
+        (JsValue::from("board"), "config"),
+    ];
+    for (config, field) in cases {
+        let err = match web::create_board(config.clone()) {
+            Ok(_) => panic!("{config:?} was accepted"),
+            Err(e) => js_message(e),
+        };
+        assert!(
+            err.starts_with(&format!("{field}: ")),
+            "{config:?}: {err:?}"
+        );
+    }
+    let board = web::create_board(obj(&[("steps", 1.into())]))
+        .map_err(js_message)
+        .unwrap();
+    for fraction in [0.0, 2.0, f64::NAN] {
+        let e = JsFuture::from(board.scores(fraction))
+            .await
+            .map(|_| ())
+            .map_err(message)
+            .unwrap_err();
+        assert!(e.starts_with("fraction: "), "{e}");
+    }
+    let e = js_message(board.train(0.0).unwrap_err());
+    assert!(e.starts_with("steps: "), "{e}");
+    board.dispose();
+    let e = js_message(board.train(1.0).unwrap_err());
+    assert!(e.contains("freed"), "{e}");
+}
+
+/// A short board: every method trained to a budget of 2 steps, then every contender scored with
+/// 1% of the labels (80 images).
+pub async fn board_trains_and_scores() {
+    let t = js_sys::Date::now();
+    let board = web::create_board(obj(&[("steps", 2.into())]))
+        .map_err(js_message)
+        .unwrap();
+    let mut calls = 0;
+    loop {
+        board.train(1.0).map_err(js_message).unwrap();
+        yield_to_browser().await;
+        let r = JsFuture::from(board.report())
+            .await
+            .map_err(message)
+            .unwrap();
+        calls += 1;
+        if get(&r, "done").as_bool().unwrap() {
+            assert_eq!(get(&r, "total_steps").as_f64().unwrap(), 6.0);
+            break;
+        }
+        assert!(calls < 6, "the board did not finish in 6 calls");
+    }
+    wasm_bindgen_test::console_log!("board trained: {:.0} ms", js_sys::Date::now() - t);
+    let t = js_sys::Date::now();
+    let scores = JsFuture::from(board.scores(0.01))
+        .await
+        .map_err(message)
+        .unwrap();
+    wasm_bindgen_test::console_log!("board scored: {:.0} ms", js_sys::Date::now() - t);
+    assert_eq!(get(&scores, "labelled").as_f64().unwrap(), 80.0);
+    let contenders: js_sys::Array = get(&scores, "contenders").dyn_into().unwrap();
+    let names: Vec<String> = contenders
+        .iter()
+        .map(|c| get(&c, "name").as_string().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "random init",
+            "raw pixels",
+            "rotation",
+            "jigsaw",
+            "deepcluster"
+        ]
+    );
+    let pixels = contenders.get(1);
+    let probe = get(&pixels, "probe").as_f64().unwrap();
+    assert!(probe > 0.4, "raw pixels with 80 labels: {probe}");
+    let points: js_sys::Array = get(&get(&pixels, "pca"), "points").dyn_into().unwrap();
+    assert_eq!(points.length(), 2000);
+    assert!(board.status().is_none());
+    board.dispose();
+}

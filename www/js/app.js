@@ -5,6 +5,7 @@ import { query } from "./url-state.js";
 import { RotationWidget } from "./rotation-widget.js";
 import { JigsawWidget } from "./jigsaw-widget.js";
 import { DeepClusterWidget } from "./deepcluster-widget.js";
+import { BoardWidget } from "./board-widget.js";
 
 const badge = document.getElementById("backend");
 
@@ -25,6 +26,7 @@ async function main() {
     rotation: new RotationWidget(document.getElementById("rotation")),
     jigsaw: new JigsawWidget(document.getElementById("jigsaw")),
     deepcluster: new DeepClusterWidget(document.getElementById("deepcluster")),
+    board: new BoardWidget(document.getElementById("board")),
   };
   window.playground = widgets;
   // One after the other: they share the wasm module, the device and the datasets.
