@@ -29,6 +29,11 @@ pub fn set_yielder(yielder: Yielder) {
     let _ = YIELDER.set(yielder);
 }
 
+/// Whether a yielder is registered (the browser boundary registers one in `init_backend`).
+pub fn has_yielder() -> bool {
+    YIELDER.get().is_some()
+}
+
 /// Measures how long a computation has held the thread since its last turn.
 #[derive(Debug)]
 pub struct Pacer {

@@ -39,6 +39,9 @@ pub struct RotationConfig {
     /// Dataset to train on.
     pub dataset: DatasetName,
     /// Images per step; each is shown under all four rotations, so the network sees 4x as many.
+    /// The default 16 was measured against 32 with the same 55 s native budget: more, smaller
+    /// steps gave a probe gain of +5.9 to +6.8 points over random init (seeds 42, 1, 2) against
+    /// +4.6 (seed 42).
     pub batch_size: usize,
     /// Adam's learning rate.
     pub learning_rate: f64,
@@ -50,7 +53,7 @@ impl Default for RotationConfig {
     fn default() -> Self {
         RotationConfig {
             dataset: DatasetName::Mnist,
-            batch_size: 32,
+            batch_size: 16,
             learning_rate: 2e-3,
             seed: 42,
         }

@@ -105,6 +105,9 @@ fn backend_info(c: &Compute) -> Result<JsValue, JsError> {
 /// Calling it again returns the device already chosen.
 #[wasm_bindgen]
 pub async fn init_backend(options: JsValue) -> Result<JsValue, JsError> {
+    // Also here, not only in `start`: a module loaded without its start function (the
+    // wasm-bindgen test runner) must still pace its long computations.
+    crate::pace::set_yielder(|| Box::pin(next_turn()));
     let request = config::backend_request(&options).map_err(js_error)?;
     let existing = PAGE.with_borrow_mut(|page| {
         if let Some(c) = &page.compute {

@@ -51,6 +51,9 @@ pub async fn init(request: &str, kind: &str) {
         .map_err(js_message)
         .expect("backend");
     assert_eq!(get(&info, "kind").as_string().unwrap(), kind, "{info:?}");
+    // Long evaluations hand the event loop a turn: without it a board's scores ran as one
+    // task of more than 30 s and chromedriver gave up on the page.
+    assert!(unsupervised_playground::pace::has_yielder());
     web::load_dataset("mnist", MNIST)
         .map_err(js_message)
         .expect("dataset");
