@@ -17,7 +17,6 @@
 //! clustering against the true labels (NMI, purity) next to k-means on raw pixels.
 
 use burn::module::Module;
-use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Int, Tensor};
 use rand::SeedableRng;
@@ -25,9 +24,9 @@ use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ClusterScore, ClusteringEvaluation, Evaluation, LocalFuture, MAX_BATCH_SIZE, Method,
-    MetricAccumulator, PendingExamples, PendingMetrics, RoundScore, TrainingData,
-    classification_step, validate_batch_size, validate_dataset, validate_learning_rate,
+    Classifier, ClusterScore, ClusteringEvaluation, Evaluation, LocalFuture, MAX_BATCH_SIZE,
+    Method, PendingExamples, PendingMetrics, RoundScore, TrainingData, validate_batch_size,
+    validate_dataset, validate_learning_rate,
 };
 use crate::backend::Compute;
 use crate::data::transforms::random_shift;
@@ -190,8 +189,7 @@ pub struct DeepCluster {
     /// The images clustered each round (the first `config.images` training images).
     images: DeviceImages,
     device: Device,
-    model: DeepClusterNet,
-    optim: ModuleOptimizer,
+    net: Classifier<DeepClusterNet>,
     sampler: BatchSampler,
     rng: StdRng,
     /// The current round's clustering (its pseudo-labels), once the first round ran.
@@ -202,8 +200,6 @@ pub struct DeepCluster {
     /// first round, not at creation: on the CPU backend in a page it takes seconds, and a widget
     /// that is only looked at must not block the page.
     on_pixels: Option<Tensor<1, Int>>,
-    metrics: MetricAccumulator,
-    step: u64,
 }
 
 impl DeepCluster {
@@ -221,17 +217,14 @@ impl DeepCluster {
         };
         DeepCluster {
             on_pixels: None,
-            model: DeepClusterNet {
+            net: Classifier::new(DeepClusterNet {
                 encoder,
                 head: new_head(config.clusters, &device),
-            },
-            optim: AdamConfig::new().init(),
+            }),
             sampler: BatchSampler::new(config.images, config.seed),
             rng: StdRng::seed_from_u64(config.seed ^ 0xC1u64),
             round: None,
             history: Vec::new(),
-            metrics: MetricAccumulator::default(),
-            step: 0,
             images,
             data,
             device,
@@ -246,7 +239,7 @@ impl DeepCluster {
             self.on_pixels = Some(self.pixel_kmeans());
         }
         let features = clustering_features(encode_all(
-            &self.model.encoder.valid(),
+            &self.net.model.encoder.valid(),
             &self.images,
             self.images.len(),
         ));
@@ -257,7 +250,7 @@ impl DeepCluster {
             &mut self.rng,
         );
         self.history
-            .push((self.step, clustering.assignments.clone()));
+            .push((self.net.steps(), clustering.assignments.clone()));
         if self.history.len() > KEPT_ROUNDS {
             self.history.remove(0);
         }
@@ -266,8 +259,8 @@ impl DeepCluster {
             centroids: clustering.centroids,
             features,
         });
-        self.model.head = new_head(self.config.clusters, &self.device);
-        self.optim = AdamConfig::new().init();
+        self.net.model.head = new_head(self.config.clusters, &self.device);
+        self.net.reset_optimizer();
     }
 
     /// Whether a round starts now: before the first step, then every `steps_per_round` steps
@@ -276,7 +269,11 @@ impl DeepCluster {
         match self.history.last() {
             None => true,
             Some(&(at, _)) => {
-                at != self.step && self.step.is_multiple_of(self.config.steps_per_round as u64)
+                at != self.net.steps()
+                    && self
+                        .net
+                        .steps()
+                        .is_multiple_of(self.config.steps_per_round as u64)
             }
         }
     }
@@ -314,7 +311,7 @@ impl DeepCluster {
             .on_pixels
             .clone()
             .unwrap_or_else(|| self.pixel_kmeans());
-        let step = self.step;
+        let step = self.net.steps();
         Box::pin(async move {
             let pixels = score(&truth, &read_labels(on_pixels).await?);
             let mut rounds = Vec::with_capacity(history.len());
@@ -335,7 +332,9 @@ impl DeepCluster {
 
     /// Rounds started so far.
     pub fn round(&self) -> u64 {
-        self.step.div_ceil(self.config.steps_per_round as u64)
+        self.net
+            .steps()
+            .div_ceil(self.config.steps_per_round as u64)
     }
 }
 
@@ -382,25 +381,17 @@ impl Method for DeepCluster {
                 &mut self.rng,
             );
             let targets = labels.clone().select(0, idx);
-            let logits = self.model.forward(images);
-            self.model = classification_step(
-                self.model.clone(),
-                &mut self.optim,
-                self.config.learning_rate,
-                logits,
-                targets,
-                &mut self.metrics,
-            );
-            self.step += 1;
+            let logits = self.net.model.forward(images);
+            self.net.step(self.config.learning_rate, logits, targets);
         }
     }
 
     fn step(&self) -> u64 {
-        self.step
+        self.net.steps()
     }
 
     fn take_metrics(&mut self) -> PendingMetrics {
-        self.metrics.take()
+        self.net.take_metrics()
     }
 
     /// Samples of the current clusters: for the first clusters, the images nearest to each
@@ -432,7 +423,7 @@ impl Method for DeepCluster {
             .clone()
             .without_autodiff()
             .select(0, order);
-        let probabilities = softmax(self.model.valid().forward(images.clone()), 1);
+        let probabilities = softmax(self.net.model.valid().forward(images.clone()), 1);
         PendingExamples {
             images,
             probabilities,
@@ -442,7 +433,7 @@ impl Method for DeepCluster {
     }
 
     fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
-        let model = self.model.valid();
+        let model = self.net.model.valid();
         let data = self.data.clone();
         let scores = self.scores();
         // k-means on the current encoder's features (what the next round would start from).
@@ -483,7 +474,7 @@ impl Method for DeepCluster {
     }
 
     fn representation(&self, grid: usize) -> Option<Box<dyn Representation>> {
-        Some(conv_representation(&self.model.encoder, grid))
+        Some(conv_representation(&self.net.model.encoder, grid))
     }
 
     fn reset(&mut self) {

@@ -18,7 +18,6 @@
 use std::collections::HashSet;
 
 use burn::module::Module;
-use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Tensor};
 use rand::rngs::StdRng;
@@ -27,9 +26,8 @@ use rand::{Rng, RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, MetricAccumulator, PendingExamples,
-    PendingMetrics, TrainingData, classification_step, validate_batch_size, validate_dataset,
-    validate_learning_rate,
+    Classifier, Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, PendingExamples, PendingMetrics,
+    TrainingData, validate_batch_size, validate_dataset, validate_learning_rate,
 };
 use crate::backend::Compute;
 use crate::data::transforms::{assemble_board, cut_tiles};
@@ -331,12 +329,9 @@ pub struct Jigsaw {
     device: Device,
     set: PermutationSet,
     layout: TileLayout,
-    model: JigsawNet,
-    optim: ModuleOptimizer,
+    net: Classifier<JigsawNet>,
     sampler: BatchSampler,
     rng: StdRng,
-    metrics: MetricAccumulator,
-    step: u64,
 }
 
 impl Jigsaw {
@@ -351,13 +346,10 @@ impl Jigsaw {
         let [_, _, rows, cols] = data.train.images.dims();
         Jigsaw {
             layout: TileLayout::new(rows.min(cols), config.grid, config.jitter),
-            model: JigsawNet::init(tiles, set.len(), config.seed, &device),
+            net: Classifier::new(JigsawNet::init(tiles, set.len(), config.seed, &device)),
             set,
-            optim: AdamConfig::new().init(),
             sampler: BatchSampler::new(data.train.len(), config.seed),
             rng: StdRng::seed_from_u64(config.seed ^ 0x7115),
-            metrics: MetricAccumulator::default(),
-            step: 0,
             data,
             device,
             config,
@@ -396,16 +388,8 @@ impl Jigsaw {
         self.rng = rng;
         let n = self.config.grid * self.config.grid;
         let targets = index_tensor(&puzzles.labels, &self.device);
-        let logits = self.model.forward(puzzles.tiles, n); // [batch, P]
-        self.model = classification_step(
-            self.model.clone(),
-            &mut self.optim,
-            self.config.learning_rate,
-            logits,
-            targets,
-            &mut self.metrics,
-        );
-        self.step += 1;
+        let logits = self.net.model.forward(puzzles.tiles, n); // [batch, P]
+        self.net.step(self.config.learning_rate, logits, targets);
     }
 }
 
@@ -419,11 +403,11 @@ impl Method for Jigsaw {
     }
 
     fn step(&self) -> u64 {
-        self.step
+        self.net.steps()
     }
 
     fn take_metrics(&mut self) -> PendingMetrics {
-        self.metrics.take()
+        self.net.take_metrics()
     }
 
     /// Shuffled boards (tiles laid out in shuffled order, `grid * tile` pixels a side), with
@@ -438,7 +422,7 @@ impl Method for Jigsaw {
         let puzzles = self.puzzles(held.batch(&indices).without_autodiff(), &mut rng);
         self.rng = rng;
         let n = self.config.grid * self.config.grid;
-        let probabilities = softmax(self.model.valid().forward(puzzles.tiles.clone(), n), 1);
+        let probabilities = softmax(self.net.model.valid().forward(puzzles.tiles.clone(), n), 1);
         PendingExamples {
             images: assemble_board(puzzles.tiles, self.config.grid),
             probabilities,
@@ -448,7 +432,7 @@ impl Method for Jigsaw {
     }
 
     fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
-        let model = self.model.valid();
+        let model = self.net.model.valid();
         let data = self.data.clone();
         let n = self.config.grid * self.config.grid;
         // The held-out puzzles are drawn from a fixed seed, so evaluations compare.
@@ -481,7 +465,7 @@ impl Method for Jigsaw {
     }
 
     fn representation(&self, grid: usize) -> Option<Box<dyn Representation>> {
-        Some(conv_representation(&self.model.encoder, grid))
+        Some(conv_representation(&self.net.model.encoder, grid))
     }
 
     fn reset(&mut self) {

@@ -13,7 +13,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use burn::module::Module;
-use burn::optim::{GradientsParams, ModuleOptimizer};
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Int, Tensor, Transaction};
 use serde::{Deserialize, Serialize};
 
@@ -166,26 +166,58 @@ impl TrainingData {
     }
 }
 
-/// The update every classification pretext task shares (rotation, jigsaw, DeepCluster's
-/// pseudo-labels): cross-entropy of `logits` (computed from `model`) against `targets`, backward,
-/// one optimizer step; the loss and accuracy go into `metrics`, on the device. Returns the
-/// updated model. Enqueues work only.
-///
-/// # Shapes
-/// - logits: `[batch, classes]`, targets: `[batch]`
-pub fn classification_step<M: Module>(
-    model: M,
-    optim: &mut ModuleOptimizer,
-    learning_rate: f64,
-    logits: Tensor<2>,
-    targets: Tensor<1, Int>,
-    metrics: &mut MetricAccumulator,
-) -> M {
-    let loss = cross_entropy(logits.clone(), targets.clone());
-    let acc = accuracy(logits.detach(), targets);
-    let grads = GradientsParams::from_grads(loss.backward(), &model);
-    metrics.add([("loss", loss.detach()), ("accuracy", acc)]);
-    optim.step(learning_rate, model, grads)
+/// A network trained by classification (rotation, jigsaw, DeepCluster's pseudo-labels): the
+/// model with its Adam state, the metrics waiting on the device, and the step count, which every
+/// such method keeps the same way.
+pub struct Classifier<M> {
+    /// The network.
+    pub model: M,
+    optim: ModuleOptimizer,
+    metrics: MetricAccumulator,
+    steps: u64,
+}
+
+impl<M: Module> Classifier<M> {
+    /// `model` with a fresh Adam.
+    pub fn new(model: M) -> Self {
+        Classifier {
+            model,
+            optim: AdamConfig::new().init(),
+            metrics: MetricAccumulator::default(),
+            steps: 0,
+        }
+    }
+
+    /// One step: cross-entropy of `logits` (computed from `self.model`) against `targets`,
+    /// backward, Adam; the loss and accuracy go into the metrics, on the device. Enqueues work
+    /// only.
+    ///
+    /// # Shapes
+    /// - logits: `[batch, classes]`, targets: `[batch]`
+    pub fn step(&mut self, learning_rate: f64, logits: Tensor<2>, targets: Tensor<1, Int>) {
+        let loss = cross_entropy(logits.clone(), targets.clone());
+        let acc = accuracy(logits.detach(), targets);
+        let grads = GradientsParams::from_grads(loss.backward(), &self.model);
+        self.metrics
+            .add([("loss", loss.detach()), ("accuracy", acc)]);
+        self.model = self.optim.step(learning_rate, self.model.clone(), grads);
+        self.steps += 1;
+    }
+
+    /// Steps taken.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// Hand over the metrics accumulated since the last call.
+    pub fn take_metrics(&mut self) -> PendingMetrics {
+        self.metrics.take()
+    }
+
+    /// Forget Adam's moments (for a model part that was just replaced).
+    pub fn reset_optimizer(&mut self) {
+        self.optim = AdamConfig::new().init();
+    }
 }
 
 /// The largest batch a step may take (keeps one step well inside a frame budget on a laptop GPU).

@@ -6,7 +6,6 @@
 //! the linear probe measures exactly that against a random-init encoder.
 
 use burn::module::Module;
-use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use rand::rngs::StdRng;
@@ -14,9 +13,8 @@ use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, MetricAccumulator, PendingExamples,
-    PendingMetrics, TrainingData, classification_step, validate_batch_size, validate_dataset,
-    validate_learning_rate,
+    Classifier, Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, PendingExamples, PendingMetrics,
+    TrainingData, validate_batch_size, validate_dataset, validate_learning_rate,
 };
 use crate::Result;
 use crate::backend::Compute;
@@ -103,11 +101,8 @@ pub struct Rotation {
     config: RotationConfig,
     data: TrainingData,
     device: Device,
-    model: RotationNet,
-    optim: ModuleOptimizer,
+    net: Classifier<RotationNet>,
     sampler: BatchSampler,
-    metrics: MetricAccumulator,
-    step: u64,
     examples_rng: StdRng,
 }
 
@@ -119,11 +114,8 @@ impl Rotation {
 
     fn on_device(config: RotationConfig, data: TrainingData, device: Device) -> Self {
         Rotation {
-            model: RotationNet::init(config.seed, &device),
-            optim: AdamConfig::new().init(),
+            net: Classifier::new(RotationNet::init(config.seed, &device)),
             sampler: BatchSampler::new(data.train.len(), config.seed),
-            metrics: MetricAccumulator::default(),
-            step: 0,
             examples_rng: StdRng::seed_from_u64(config.seed ^ 0xE8A),
             data,
             device,
@@ -138,16 +130,8 @@ impl Rotation {
     /// - images: `[batch, 1, 28, 28]` (on the session's device, autodiff or not)
     pub fn train_on(&mut self, images: Tensor<4>) {
         let (inputs, targets) = all_rotations(images.autodiff()); // [4b, 1, 28, 28], [4b]
-        let logits = self.model.forward(inputs); // [4b, 4]
-        self.model = classification_step(
-            self.model.clone(),
-            &mut self.optim,
-            self.config.learning_rate,
-            logits,
-            targets,
-            &mut self.metrics,
-        );
-        self.step += 1;
+        let logits = self.net.model.forward(inputs); // [4b, 4]
+        self.net.step(self.config.learning_rate, logits, targets);
     }
 }
 
@@ -161,11 +145,11 @@ impl Method for Rotation {
     }
 
     fn step(&self) -> u64 {
-        self.step
+        self.net.steps()
     }
 
     fn take_metrics(&mut self) -> PendingMetrics {
-        self.metrics.take()
+        self.net.take_metrics()
     }
 
     fn examples(&mut self, count: usize) -> PendingExamples {
@@ -187,7 +171,7 @@ impl Method for Rotation {
             .collect();
         let pick = Tensor::<1, Int>::from_data(TensorData::new(pick, [count]), &rotated.device());
         let images = rotated.select(0, pick);
-        let probabilities = softmax(self.model.valid().forward(images.clone()), 1);
+        let probabilities = softmax(self.net.model.valid().forward(images.clone()), 1);
         PendingExamples {
             images,
             probabilities,
@@ -197,7 +181,7 @@ impl Method for Rotation {
     }
 
     fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
-        let model = self.model.valid();
+        let model = self.net.model.valid();
         let data = self.data.clone();
         Box::pin(async move {
             let pretext = pretext_accuracy(&model, &data.held_out).await?;
@@ -217,7 +201,7 @@ impl Method for Rotation {
     }
 
     fn representation(&self, grid: usize) -> Option<Box<dyn Representation>> {
-        Some(conv_representation(&self.model.encoder, grid))
+        Some(conv_representation(&self.net.model.encoder, grid))
     }
 
     fn reset(&mut self) {
