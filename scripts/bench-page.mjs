@@ -56,7 +56,7 @@ for (const backend of ["cpu", "webgpu"]) {
   }
   console.log(`[${backend}] ${WIDGET}: page load -> widget ready: median ${(median(ready) / 1000).toFixed(2)} s; ` +
     `-> first finished step: median ${(median(first) / 1000).toFixed(2)} s (runs: ${first.map((t) => (t / 1000).toFixed(2)).join(", ")}); ` +
-    `then ~${median(rates).toFixed(1)} steps/s (default batch 32, ${STEPS} steps)`);
+    `then ~${median(rates).toFixed(1)} steps/s (the widget's default settings, ${STEPS} steps)`);
 }
 await browser.close();
 await server.close();
