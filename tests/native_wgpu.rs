@@ -4,7 +4,11 @@
 
 mod common;
 
+use burn::tensor::Device;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
 use unsupervised_playground::backend::{BackendKind, BackendRequest, Compute};
+use unsupervised_playground::data::augment::{AugmentConfig, augment};
 use unsupervised_playground::methods::{JigsawConfig, MethodConfig, RotationConfig};
 use unsupervised_playground::session::Session;
 
@@ -48,4 +52,26 @@ fn methods_train_on_wgpu() {
     );
     let ex = pollster::block_on(session.examples(3).unwrap()).unwrap();
     assert_eq!((ex.items.len(), ex.rows), (3, 24));
+
+    // Augmentations (crop, mirror, jitter, blur) give the views the CPU backend gives: the same
+    // gathers and clamps in the shaders. Noise is left out (each backend draws its own).
+    let config = AugmentConfig {
+        flip_probability: 0.5,
+        noise_probability: 0.0,
+        ..AugmentConfig::default()
+    };
+    let view = |device: &Device| -> Vec<f32> {
+        let images = data.train.range(0, 6).to_device(device);
+        augment(images, &config, &mut StdRng::seed_from_u64(9))
+            .into_data()
+            .iter::<f32>()
+            .collect()
+    };
+    let (gpu, cpu) = (view(&compute.device), view(&Device::flex()));
+    let worst = gpu
+        .iter()
+        .zip(&cpu)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f32::max);
+    assert!(worst < 1e-4, "wgpu and CPU views differ by {worst}");
 }

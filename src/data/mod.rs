@@ -3,6 +3,7 @@
 //! Labels never reach a pretext task: methods see images only, and [`crate::eval`] is the one
 //! consumer of labels.
 
+pub mod augment;
 pub mod format;
 pub mod transforms;
 
