@@ -30,6 +30,73 @@ pub fn accuracy(logits: Tensor<2>, targets: Tensor<1, Int>) -> Tensor<1> {
     predicted.equal(targets).float().mean()
 }
 
+/// Similarities of every row of `a` with every row of `b` after scaling both to unit length,
+/// divided by `temperature` (> 0; callers validate it): the logits of every contrastive loss here.
+///
+/// # Shapes
+/// - a: `[n, d]`, b: `[m, d]`
+/// - output: `[n, m]`
+pub fn cosine_logits(a: Tensor<2>, b: Tensor<2>, temperature: f64) -> Tensor<2> {
+    let unit = |x: Tensor<2>| {
+        let norm = x.clone().powi_scalar(2).sum_dim(1).sqrt().clamp_min(1e-12); // [rows, 1]
+        x / norm
+    };
+    unit(a).matmul(unit(b).transpose()) / temperature
+}
+
+/// InfoNCE, the core every contrastive loss shares (SimCLR, MoCo, CLIP): each row `i` of `a`
+/// must pick its positive, row `positives[i]` of `b`, out of all rows of `b` by cosine
+/// similarity; the mean cross-entropy of that choice.
+///
+/// # Shapes
+/// - a: `[n, d]`, b: `[m, d]`, positives: `[n]` with values in `0..m`
+/// - output: `[1]`
+pub fn info_nce(
+    a: Tensor<2>,
+    b: Tensor<2>,
+    positives: Tensor<1, Int>,
+    temperature: f64,
+) -> Tensor<1> {
+    cross_entropy(cosine_logits(a, b, temperature), positives)
+}
+
+/// SimCLR's NT-Xent: the `2n` views of `n` images (`z1[i]` and `z2[i]` are two views of image
+/// `i`); each view must pick its partner among the other `2n - 1` views (its similarity with
+/// itself is masked out, or every view would pick itself).
+///
+/// # Shapes
+/// - z1, z2: `[n, d]`
+/// - output: `[1]`
+pub fn nt_xent(z1: Tensor<2>, z2: Tensor<2>, temperature: f64) -> Tensor<1> {
+    let n = z1.dims()[0];
+    let device = z1.device();
+    let z = Tensor::cat(vec![z1, z2], 0); // [2n, d]
+    let logits = cosine_logits(z.clone(), z, temperature); // [2n, 2n]
+    let rows = Tensor::<1, Int>::arange(0..2 * n as i64, &device);
+    let itself = rows
+        .clone()
+        .reshape([2 * n, 1])
+        .equal(rows.clone().reshape([1, 2 * n])); // [2n, 2n], true on the diagonal
+    let logits = logits.mask_fill(itself, -1e9);
+    // The partner of view i is view i + n (mod 2n).
+    let partners = (rows + n as i64).remainder_scalar(2 * n as i64);
+    cross_entropy(logits, partners)
+}
+
+/// CLIP's symmetric loss: image `i` must pick caption `i` among the captions, and caption `i`
+/// image `i` among the images; the mean of the two directions.
+///
+/// # Shapes
+/// - images, texts: `[n, d]`
+/// - output: `[1]`
+pub fn symmetric_info_nce(images: Tensor<2>, texts: Tensor<2>, temperature: f64) -> Tensor<1> {
+    let n = images.dims()[0];
+    let diagonal = Tensor::<1, Int>::arange(0..n as i64, &images.device());
+    (info_nce(images.clone(), texts.clone(), diagonal.clone(), temperature)
+        + info_nce(texts, images, diagonal, temperature))
+        / 2.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +131,100 @@ mod tests {
         );
         let t = Tensor::<1, Int>::from_data(TensorData::from([0i64, 1, 1, 1]), &device);
         assert_eq!(accuracy(logits, t).into_scalar::<f32>(), 0.5);
+    }
+
+    /// The naive oracle: cosine similarities by loops, softmax cross-entropy by the formula.
+    fn naive_info_nce(
+        a: &[Vec<f64>],
+        b: &[Vec<f64>],
+        pos: &[usize],
+        t: f64,
+        skip_self: bool,
+    ) -> f64 {
+        let cos = |x: &Vec<f64>, y: &Vec<f64>| {
+            let dot: f64 = x.iter().zip(y).map(|(p, q)| p * q).sum();
+            let nx = x.iter().map(|p| p * p).sum::<f64>().sqrt();
+            let ny = y.iter().map(|p| p * p).sum::<f64>().sqrt();
+            dot / (nx * ny)
+        };
+        let mut total = 0.0;
+        for (i, x) in a.iter().enumerate() {
+            let logits: Vec<f64> = b.iter().map(|y| cos(x, y) / t).collect();
+            let z: f64 = logits
+                .iter()
+                .enumerate()
+                .filter(|&(j, _)| !(skip_self && j == i))
+                .map(|(_, l)| l.exp())
+                .sum();
+            total += -(logits[pos[i]].exp() / z).ln();
+        }
+        total / a.len() as f64
+    }
+
+    fn rows(n: usize, d: usize, seed: u64) -> Vec<Vec<f64>> {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        (0..n)
+            .map(|_| (0..d).map(|_| rng.random_range(-1.0..1.0)).collect())
+            .collect()
+    }
+
+    fn tensor(rows: &[Vec<f64>]) -> Tensor<2> {
+        let flat: Vec<f32> = rows.iter().flatten().map(|&v| v as f32).collect();
+        Tensor::from_data(
+            TensorData::new(flat, [rows.len(), rows[0].len()]),
+            &Device::flex(),
+        )
+    }
+
+    #[test]
+    fn contrastive_losses_match_naive_loops() {
+        let (n, d) = (5, 4);
+        let (a, b) = (rows(n, d, 1), rows(n, d, 2));
+        for t in [0.1, 0.5, 1.0] {
+            // InfoNCE with arbitrary positives.
+            let pos = [3usize, 0, 4, 4, 1];
+            let p = Tensor::<1, Int>::from_data(
+                TensorData::new(pos.iter().map(|&i| i as i64).collect::<Vec<_>>(), [n]),
+                &Device::flex(),
+            );
+            let got = info_nce(tensor(&a), tensor(&b), p, t).into_scalar::<f32>() as f64;
+            let want = naive_info_nce(&a, &b, &pos, t, false);
+            assert!(
+                (got - want).abs() < 1e-4 * want.max(1.0),
+                "t {t}: {got} vs {want}"
+            );
+
+            // NT-Xent: 2n views, self-similarity masked, partner i <-> i + n.
+            let both: Vec<Vec<f64>> = a.iter().chain(&b).cloned().collect();
+            let partners: Vec<usize> = (0..2 * n).map(|i| (i + n) % (2 * n)).collect();
+            let got = nt_xent(tensor(&a), tensor(&b), t).into_scalar::<f32>() as f64;
+            let want = naive_info_nce(&both, &both, &partners, t, true);
+            assert!(
+                (got - want).abs() < 1e-4 * want.max(1.0),
+                "t {t}: {got} vs {want}"
+            );
+
+            // CLIP: both directions, diagonal positives.
+            let diag: Vec<usize> = (0..n).collect();
+            let got = symmetric_info_nce(tensor(&a), tensor(&b), t).into_scalar::<f32>() as f64;
+            let want = (naive_info_nce(&a, &b, &diag, t, false)
+                + naive_info_nce(&b, &a, &diag, t, false))
+                / 2.0;
+            assert!(
+                (got - want).abs() < 1e-4 * want.max(1.0),
+                "t {t}: {got} vs {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn matched_views_give_a_small_nt_xent_and_shuffled_ones_a_large_one() {
+        let a = rows(8, 16, 3);
+        let low = nt_xent(tensor(&a), tensor(&a), 0.1).into_scalar::<f32>();
+        let mut shuffled = a.clone();
+        shuffled.rotate_left(1);
+        let high = nt_xent(tensor(&a), tensor(&shuffled), 0.1).into_scalar::<f32>();
+        assert!(low < 0.5 && high > 2.0, "{low} {high}");
     }
 }

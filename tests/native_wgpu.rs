@@ -9,6 +9,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use unsupervised_playground::backend::{BackendKind, BackendRequest, Compute};
 use unsupervised_playground::data::augment::{AugmentConfig, augment};
+use unsupervised_playground::losses;
 use unsupervised_playground::methods::{JigsawConfig, MethodConfig, RotationConfig};
 use unsupervised_playground::session::Session;
 
@@ -74,4 +75,16 @@ fn methods_train_on_wgpu() {
         .map(|(a, b)| (a - b).abs())
         .fold(0.0, f32::max);
     assert!(worst < 1e-4, "wgpu and CPU views differ by {worst}");
+
+    // The contrastive core (masked self-similarity, partner indices) gives the CPU's value.
+    let nt_xent = |device: &Device| -> f32 {
+        let z = data.train.range(0, 8).to_device(device).flatten(1, 3);
+        let z2 = data.train.range(8, 16).to_device(device).flatten(1, 3);
+        losses::nt_xent(z, z2, 0.2).into_scalar::<f32>()
+    };
+    let (gpu, cpu) = (nt_xent(&compute.device), nt_xent(&Device::flex()));
+    assert!(
+        (gpu - cpu).abs() < 1e-4 * cpu.abs().max(1.0),
+        "NT-Xent: wgpu {gpu}, CPU {cpu}"
+    );
 }
