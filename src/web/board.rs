@@ -7,15 +7,12 @@
 //! board.status();                                             // "scoring jigsaw" while scoring
 //! ```
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use super::{config, current_compute, js_error, loaded_data, reject, to_js};
-use crate::{Error, Result};
+use super::{Handle, config, current_compute, js_error, loaded_data, reject, to_js};
+use crate::Result;
 
 /// Create a representation board: `{ dataset, steps, seed, k }`, each optional (defaults
 /// mnist, 300, 42, 20). Builds every board method; a wrong field is an error naming it.
@@ -26,22 +23,19 @@ pub fn create_board(config: JsValue) -> Result<Board, JsError> {
     let data = loaded_data(config.dataset).map_err(js_error)?;
     let board = crate::eval::Board::new(config, &data, &compute).map_err(js_error)?;
     Ok(Board {
-        inner: Rc::new(RefCell::new(Some(board))),
+        inner: Handle::new(board),
     })
 }
 
 /// A representation board. `dispose()` frees its models; any call after it is an error.
 #[wasm_bindgen]
 pub struct Board {
-    inner: Rc<RefCell<Option<crate::eval::Board>>>,
+    inner: Handle<crate::eval::Board>,
 }
 
 impl Board {
     fn with<T>(&self, f: impl FnOnce(&mut crate::eval::Board) -> Result<T>) -> Result<T> {
-        let mut guard = self.inner.try_borrow_mut().map_err(|_| {
-            Error::Device("the board is busy in another call; await it first".into())
-        })?;
-        f(guard.as_mut().ok_or(Error::Freed)?)
+        self.inner.with(f)
     }
 }
 
@@ -65,10 +59,7 @@ impl Board {
                 Some(p) => Some(p.read().await),
                 None => None,
             };
-            let report = match inner.borrow_mut().as_mut() {
-                Some(b) => b.finish_report(outcome),
-                None => Err(Error::Freed),
-            };
+            let report = inner.with(|b| b.finish_report(outcome));
             to_js(&report.map_err(reject)?).map_err(JsValue::from)
         })
     }
@@ -88,7 +79,7 @@ impl Board {
     /// What a running `scores()` is doing, e.g. "scoring random init (2 of 5)"; `undefined`
     /// when idle.
     pub fn status(&self) -> Option<String> {
-        self.inner.try_borrow().ok()?.as_ref()?.status()
+        self.inner.with(|b| Ok(b.status())).ok().flatten()
     }
 
     /// Every method back to its untrained state (the baselines' scores are kept).
@@ -108,8 +99,6 @@ impl Board {
 
     /// Free the models now. Idempotent; later calls fail.
     pub fn dispose(&self) {
-        if let Ok(mut guard) = self.inner.try_borrow_mut() {
-            guard.take();
-        }
+        self.inner.dispose();
     }
 }

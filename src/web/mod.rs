@@ -50,6 +50,37 @@ thread_local! {
     static PAGE: RefCell<Page> = RefCell::new(Page::default());
 }
 
+/// A Rust object a JavaScript wrapper owns (a session, a board): shared with the futures its
+/// calls return, borrowed one call at a time, emptied by `dispose()`.
+struct Handle<T>(Rc<RefCell<Option<T>>>);
+
+impl<T> Clone for Handle<T> {
+    fn clone(&self) -> Self {
+        Handle(self.0.clone())
+    }
+}
+
+impl<T> Handle<T> {
+    fn new(value: T) -> Self {
+        Handle(Rc::new(RefCell::new(Some(value))))
+    }
+
+    /// Run `f` on the object; an error while another call holds it, or after `dispose()`.
+    fn with<R>(&self, f: impl FnOnce(&mut T) -> Result<R>) -> Result<R> {
+        let mut guard = self.0.try_borrow_mut().map_err(|_| {
+            Error::Device("this object is busy in another call; await it first".into())
+        })?;
+        f(guard.as_mut().ok_or(Error::Freed)?)
+    }
+
+    /// Free the object now (idempotent).
+    fn dispose(&self) {
+        if let Ok(mut guard) = self.0.try_borrow_mut() {
+            guard.take();
+        }
+    }
+}
+
 fn js_error(e: Error) -> JsError {
     JsError::new(&e.to_string())
 }
@@ -195,7 +226,7 @@ pub fn create_session(config: JsValue) -> Result<Session, JsError> {
     let data = loaded_data(config.dataset()).map_err(js_error)?;
     let session = crate::session::Session::new(config, &data, &compute).map_err(js_error)?;
     Ok(Session {
-        inner: Rc::new(RefCell::new(Some(session))),
+        inner: Handle::new(session),
     })
 }
 
@@ -203,15 +234,12 @@ pub fn create_session(config: JsValue) -> Result<Session, JsError> {
 /// after it is an error.
 #[wasm_bindgen]
 pub struct Session {
-    inner: Rc<RefCell<Option<crate::session::Session>>>,
+    inner: Handle<crate::session::Session>,
 }
 
 impl Session {
     fn with<T>(&self, f: impl FnOnce(&mut crate::session::Session) -> Result<T>) -> Result<T> {
-        let mut guard = self.inner.try_borrow_mut().map_err(|_| {
-            Error::Device("the session is busy in another call; await it first".into())
-        })?;
-        f(guard.as_mut().ok_or(Error::Freed)?)
+        self.inner.with(f)
     }
 }
 
@@ -232,10 +260,7 @@ impl Session {
         let inner = self.inner.clone();
         future_to_promise(async move {
             let outcome = pending.map_err(reject)?.read().await;
-            let finished = match inner.borrow_mut().as_mut() {
-                Some(s) => s.finish_report(outcome),
-                None => Err(Error::Freed),
-            };
+            let finished = inner.with(|s| s.finish_report(outcome));
             to_js(&finished.map_err(reject)?).map_err(JsValue::from)
         })
     }
@@ -295,8 +320,6 @@ impl Session {
 
     /// Free the model and its device memory now. Idempotent; later calls fail.
     pub fn dispose(&self) {
-        if let Ok(mut guard) = self.inner.try_borrow_mut() {
-            guard.take();
-        }
+        self.inner.dispose();
     }
 }

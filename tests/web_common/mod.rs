@@ -1,5 +1,8 @@
 //! Shared steps of the headless-browser tests, through the same exported API the page uses.
 
+// Each test binary (WebGPU, CPU) uses its own subset of these steps.
+#![allow(dead_code)]
+
 use js_sys::{Object, Reflect};
 use unsupervised_playground::web;
 use wasm_bindgen::{JsCast, JsValue};
