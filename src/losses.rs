@@ -68,6 +68,22 @@ pub fn info_nce(
 /// - z1, z2: `[n, d]`
 /// - output: `[1]`
 pub fn nt_xent(z1: Tensor<2>, z2: Tensor<2>, temperature: f64) -> Tensor<1> {
+    let (logits, partners) = nt_xent_logits(z1, z2, temperature);
+    cross_entropy(logits, partners)
+}
+
+/// What NT-Xent scores: the `2n x 2n` similarity logits of all views (rows and columns
+/// `z1` then `z2`) with the diagonal masked out, and each view's partner (view `i` and view
+/// `i + n`). Also what the widgets draw, and what the pretext accuracy counts.
+///
+/// # Shapes
+/// - z1, z2: `[n, d]`
+/// - output: logits `[2n, 2n]`, partners `[2n]`
+pub fn nt_xent_logits(
+    z1: Tensor<2>,
+    z2: Tensor<2>,
+    temperature: f64,
+) -> (Tensor<2>, Tensor<1, Int>) {
     let n = z1.dims()[0];
     let device = z1.device();
     let z = Tensor::cat(vec![z1, z2], 0); // [2n, d]
@@ -80,7 +96,7 @@ pub fn nt_xent(z1: Tensor<2>, z2: Tensor<2>, temperature: f64) -> Tensor<1> {
     let logits = logits.mask_fill(itself, -1e9);
     // The partner of view i is view i + n (mod 2n).
     let partners = (rows + n as i64).remainder_scalar(2 * n as i64);
-    cross_entropy(logits, partners)
+    (logits, partners)
 }
 
 /// CLIP's symmetric loss: image `i` must pick caption `i` among the captions, and caption `i`

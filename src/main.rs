@@ -7,6 +7,7 @@
 //! cargo run -- train --method jigsaw --param grid=3 --param permutations=64
 //! cargo run -- bench --steps 50                                # steps/s, time to first step
 //! cargo run -- board --steps 300 --fractions 0.01,0.1,1        # every method side by side
+//! cargo run -- board --methods simclr,moco --steps 200             # some of them
 //! ```
 
 #[cfg(target_arch = "wasm32")]
@@ -75,6 +76,9 @@ mod cli {
         /// Read-out grid: every encoder's last feature map averaged to grid x grid.
         #[arg(long, default_value_t = 1)]
         grid: usize,
+        /// Methods to train, comma-separated (default: every board method).
+        #[arg(long)]
+        methods: Option<String>,
         /// Fractions of the training labels to score with, comma-separated.
         #[arg(long, default_value = "0.01,0.1,1")]
         fractions: String,
@@ -144,10 +148,13 @@ mod cli {
     }
 
     fn board(args: &BoardArgs) -> Result<()> {
-        let config: BoardConfig = serde_json::from_value(serde_json::json!({
+        let mut config: BoardConfig = serde_json::from_value(serde_json::json!({
             "dataset": args.dataset, "steps": args.steps, "seed": args.seed, "k": args.k, "grid": args.grid,
         }))
         .map_err(|e| Error::config("dataset", e))?;
+        if let Some(methods) = &args.methods {
+            config.methods = methods.split(',').map(|m| m.trim().to_string()).collect();
+        }
         let fractions = args
             .fractions
             .split(',')

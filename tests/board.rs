@@ -16,6 +16,13 @@ fn config(steps: usize, k: usize) -> BoardConfig {
     }
 }
 
+fn methods(names: &[&str]) -> BoardConfig {
+    BoardConfig {
+        methods: names.iter().map(|n| n.to_string()).collect(),
+        ..config(10, 20)
+    }
+}
+
 fn field_of(e: Error) -> String {
     match e {
         Error::Config { field, .. } => field,
@@ -50,7 +57,10 @@ fn board_trains_each_method_to_the_budget_then_scores_every_contender() {
     );
     // Training after the budget does nothing.
     board.train(5).unwrap();
-    assert_eq!(pollster::block_on(board.report()).unwrap().total_steps, 9);
+    assert_eq!(
+        pollster::block_on(board.report()).unwrap().total_steps,
+        3 * BOARD.len() as u64
+    );
 
     let scores = pollster::block_on(board.scores(0.5).unwrap()).unwrap();
     let names: Vec<&str> = scores.contenders.iter().map(|c| c.name.as_str()).collect();
@@ -125,6 +135,9 @@ fn bad_settings_are_refused_naming_the_field() {
             },
             "dataset",
         ),
+        (methods(&[]), "methods"),
+        (methods(&["rotation", "gan"]), "methods"),
+        (methods(&["simclr", "simclr"]), "methods"),
     ] {
         let e = Board::new(config.clone(), &data, &compute).err().unwrap();
         assert_eq!(field_of(e), field, "{config:?}");
@@ -137,4 +150,11 @@ fn bad_settings_are_refused_naming_the_field() {
     // 20 neighbours need at least 20 labels: 0.5% of 2,080 is 10.
     let e = board.scores(0.005).err().unwrap();
     assert_eq!(field_of(e), "k");
+
+    // A board of two chosen methods trains those, in the order given.
+    let mut two = Board::new(methods(&["moco", "rotation"]), &data, &compute).unwrap();
+    two.train(1).unwrap();
+    let report = pollster::block_on(two.report()).unwrap();
+    assert_eq!(report.methods, 2);
+    assert_eq!(report.report.unwrap().method, "moco");
 }

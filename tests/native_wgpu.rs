@@ -87,4 +87,28 @@ fn methods_train_on_wgpu() {
         (gpu - cpu).abs() < 1e-4 * cpu.abs().max(1.0),
         "NT-Xent: wgpu {gpu}, CPU {cpu}"
     );
+
+    // SimCLR and MoCo steps: augmentations, the encoder on 2n views, the key encoder's EMA
+    // (a module map) and the queue's slice writes, all in the shaders; the queue fills after
+    // two steps of 8 keys.
+    for config in [
+        serde_json::json!({ "method": "simclr", "batch_size": 8 }),
+        serde_json::json!({ "method": "moco", "batch_size": 8, "queue_size": 16 }),
+    ] {
+        let config = MethodConfig::from_json(config).unwrap();
+        let mut session = Session::new(config, &data, &compute).unwrap();
+        session.train(3).unwrap();
+        let report = pollster::block_on(session.report()).unwrap();
+        assert!(
+            report.metrics.iter().all(|m| m.value.is_finite()),
+            "{report:?}"
+        );
+        if report.method == "moco" {
+            session.train(1).unwrap();
+            let report = pollster::block_on(session.report()).unwrap();
+            assert_eq!(report.metric("queue_filled"), Some(1.0));
+        }
+        let ex = pollster::block_on(session.examples(4).unwrap()).unwrap();
+        assert_eq!((ex.items.len(), ex.probabilities.len()), (4, 16));
+    }
 }

@@ -1,6 +1,6 @@
 //! The representation board: every representation method side by side, under one protocol.
 //!
-//! 1. **Same budget.** Each method of [`crate::methods::BOARD`] trains from its default config
+//! 1. **Same budget.** Each method of [`crate::methods::BOARD`] (or the chosen ones) trains from its default config
 //!    (on the board's dataset, with the board's seed) for the same number of steps.
 //! 2. **Same read-out.** A method's representation is its encoder's last feature map averaged
 //!    to one grid ([`BoardConfig::grid`], [`conv_representation`]; by default over all of space,
@@ -65,6 +65,9 @@ pub struct BoardConfig {
     /// Side of the grid every encoder's last feature map is averaged to: 1 keeps only what the
     /// channels detect (64 features), 3 also where (576), which even random weights do well.
     pub grid: usize,
+    /// The methods to train and compare, in board order (any of [`BOARD`], each once; all of
+    /// them by default).
+    pub methods: Vec<String>,
 }
 
 impl Default for BoardConfig {
@@ -75,6 +78,7 @@ impl Default for BoardConfig {
             seed: 42,
             k: 20,
             grid: 1,
+            methods: BOARD.iter().map(|m| m.to_string()).collect(),
         }
     }
 }
@@ -94,6 +98,26 @@ impl BoardConfig {
                 "grid",
                 format!("must be between 1 and {MAX_GRID}, got {}", self.grid),
             ));
+        }
+        if self.methods.is_empty() {
+            return Err(Error::config(
+                "methods",
+                format!("name at least one of: {}", BOARD.join(", ")),
+            ));
+        }
+        for (i, m) in self.methods.iter().enumerate() {
+            if !BOARD.contains(&m.as_str()) {
+                return Err(Error::config(
+                    "methods",
+                    format!(
+                        "{m:?} is not on the board; expected any of: {}",
+                        BOARD.join(", ")
+                    ),
+                ));
+            }
+            if self.methods[..i].contains(m) {
+                return Err(Error::config("methods", format!("{m:?} is named twice")));
+            }
         }
         if self.k == 0 || self.k > data.train.len() {
             return Err(Error::config(
@@ -175,7 +199,7 @@ pub struct BoardScores {
     /// Class names, and the class of each scatter point (the first held-out images).
     pub class_names: Vec<String>,
     pub scatter_labels: Vec<u8>,
-    /// Baselines first, then the methods in [`BOARD`] order.
+    /// Baselines first, then the methods in [`BoardConfig::methods`] order.
     pub contenders: Vec<ContenderScores>,
 }
 
@@ -214,10 +238,11 @@ pub struct Board {
 }
 
 impl Board {
-    /// Validate `config` and build every method of [`BOARD`] from its defaults on `compute`.
+    /// Validate `config` and build each of its methods from its defaults on `compute`.
     pub fn new(config: BoardConfig, data: &TrainingData, compute: &Compute) -> Result<Self> {
         config.validate(data)?;
-        let trainees = BOARD
+        let trainees = config
+            .methods
             .iter()
             .map(|name| {
                 let method = MethodConfig::from_json(serde_json::json!({
@@ -322,7 +347,7 @@ impl Board {
         }
         self.current = 0;
         self.reporting = None;
-        let names: Vec<&str> = BOARD.to_vec();
+        let names = &self.config.methods;
         self.cache
             .borrow_mut()
             .retain(|key, _| !names.iter().any(|n| key.starts_with(&format!("{n}@"))));

@@ -24,8 +24,8 @@ use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Classifier, ClusterScore, ClusteringEvaluation, Evaluation, LocalFuture, MAX_BATCH_SIZE,
-    Method, PendingExamples, PendingMetrics, RoundScore, TrainingData, validate_batch_size,
+    ClusterScore, ClusteringEvaluation, Evaluation, LocalFuture, MAX_BATCH_SIZE, Method,
+    PendingExamples, PendingMetrics, RoundScore, Trainer, TrainingData, validate_batch_size,
     validate_dataset, validate_learning_rate,
 };
 use crate::backend::Compute;
@@ -189,7 +189,7 @@ pub struct DeepCluster {
     /// The images clustered each round (the first `config.images` training images).
     images: DeviceImages,
     device: Device,
-    net: Classifier<DeepClusterNet>,
+    net: Trainer<DeepClusterNet>,
     sampler: BatchSampler,
     rng: StdRng,
     /// The current round's clustering (its pseudo-labels), once the first round ran.
@@ -217,7 +217,7 @@ impl DeepCluster {
         };
         DeepCluster {
             on_pixels: None,
-            net: Classifier::new(DeepClusterNet {
+            net: Trainer::new(DeepClusterNet {
                 encoder,
                 head: new_head(config.clusters, &device),
             }),
@@ -382,7 +382,8 @@ impl Method for DeepCluster {
             );
             let targets = labels.clone().select(0, idx);
             let logits = self.net.model.forward(images);
-            self.net.step(self.config.learning_rate, logits, targets);
+            self.net
+                .classify(self.config.learning_rate, logits, targets);
         }
     }
 

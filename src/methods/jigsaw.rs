@@ -26,7 +26,7 @@ use rand::{Rng, RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Classifier, Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, PendingExamples, PendingMetrics,
+    Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, PendingExamples, PendingMetrics, Trainer,
     TrainingData, validate_batch_size, validate_dataset, validate_learning_rate,
 };
 use crate::backend::Compute;
@@ -329,7 +329,7 @@ pub struct Jigsaw {
     device: Device,
     set: PermutationSet,
     layout: TileLayout,
-    net: Classifier<JigsawNet>,
+    net: Trainer<JigsawNet>,
     sampler: BatchSampler,
     rng: StdRng,
 }
@@ -346,7 +346,7 @@ impl Jigsaw {
         let [_, _, rows, cols] = data.train.images.dims();
         Jigsaw {
             layout: TileLayout::new(rows.min(cols), config.grid, config.jitter),
-            net: Classifier::new(JigsawNet::init(tiles, set.len(), config.seed, &device)),
+            net: Trainer::new(JigsawNet::init(tiles, set.len(), config.seed, &device)),
             set,
             sampler: BatchSampler::new(data.train.len(), config.seed),
             rng: StdRng::seed_from_u64(config.seed ^ 0x7115),
@@ -389,7 +389,8 @@ impl Jigsaw {
         let n = self.config.grid * self.config.grid;
         let targets = index_tensor(&puzzles.labels, &self.device);
         let logits = self.net.model.forward(puzzles.tiles, n); // [batch, P]
-        self.net.step(self.config.learning_rate, logits, targets);
+        self.net
+            .classify(self.config.learning_rate, logits, targets);
     }
 }
 

@@ -7,7 +7,10 @@
 
 pub mod deepcluster;
 pub mod jigsaw;
+pub mod moco;
 pub mod rotation;
+pub mod simclr;
+pub mod views;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -25,11 +28,13 @@ use crate::{Error, Result};
 
 pub use deepcluster::{DeepCluster, DeepClusterConfig};
 pub use jigsaw::{Jigsaw, JigsawConfig};
+pub use moco::{Moco, MocoConfig};
 pub use rotation::{Rotation, RotationConfig};
+pub use simclr::{SimClr, SimClrConfig};
 
 /// The methods the representation board trains and compares, in board order: a method joins
 /// the board with one line here (and its [`Method::representation`]).
-pub const BOARD: &[&str] = &["rotation", "jigsaw", "deepcluster"];
+pub const BOARD: &[&str] = &["rotation", "jigsaw", "deepcluster", "simclr", "moco"];
 
 /// A future that owns everything it needs (no borrow of the session), so the page can keep
 /// training while an evaluation runs.
@@ -46,11 +51,17 @@ pub enum MethodConfig {
     /// DeepCluster: k-means pseudo-labels.
     #[serde(rename = "deepcluster")]
     DeepCluster(DeepClusterConfig),
+    /// SimCLR: two views, NT-Xent.
+    #[serde(rename = "simclr")]
+    SimClr(SimClrConfig),
+    /// MoCo: momentum key encoder and a queue of negatives.
+    #[serde(rename = "moco")]
+    Moco(MocoConfig),
 }
 
 impl MethodConfig {
     /// Names accepted in the `method` field.
-    pub const NAMES: [&'static str; 3] = ["rotation", "jigsaw", "deepcluster"];
+    pub const NAMES: [&'static str; 5] = ["rotation", "jigsaw", "deepcluster", "simclr", "moco"];
 
     /// The method called `name` with its default hyperparameters.
     pub fn default_for(name: &str) -> Result<Self> {
@@ -58,6 +69,8 @@ impl MethodConfig {
             "rotation" => Ok(MethodConfig::Rotation(RotationConfig::default())),
             "jigsaw" => Ok(MethodConfig::Jigsaw(JigsawConfig::default())),
             "deepcluster" => Ok(MethodConfig::DeepCluster(DeepClusterConfig::default())),
+            "simclr" => Ok(MethodConfig::SimClr(SimClrConfig::default())),
+            "moco" => Ok(MethodConfig::Moco(MocoConfig::default())),
             other => Err(Error::config(
                 "method",
                 format!(
@@ -71,22 +84,34 @@ impl MethodConfig {
     /// A config from a JSON object `{ "method": ..., field: value, ... }`: missing fields take
     /// their defaults; an unknown field or a value of the wrong type is an error naming it.
     pub fn from_json(mut value: serde_json::Value) -> Result<Self> {
-        fn fields<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T> {
-            serde_path_to_error::deserialize(value).map_err(|e| {
-                let field = e.path().to_string();
-                Error::config(field, e.into_inner())
-            })
+        struct Json(serde_json::Value);
+        impl FieldSource for Json {
+            fn fields<T: FieldsOf>(self) -> Result<T> {
+                serde_path_to_error::deserialize(self.0).map_err(|e| {
+                    let field = e.path().to_string();
+                    Error::config(field, e.into_inner())
+                })
+            }
         }
         let method = value
             .as_object_mut()
             .and_then(|o| o.remove("method"))
             .and_then(|m| m.as_str().map(str::to_string))
             .ok_or_else(|| Error::config("method", "expected the method's name as a string"))?;
+        Self::from_fields(&method, Json(value))
+    }
+
+    /// The method called `name`, its hyperparameters read from `source` (the JSON of the CLI
+    /// and the tests, or a JavaScript object in `web`): the one place that maps a name to its
+    /// config type.
+    pub fn from_fields(name: &str, source: impl FieldSource) -> Result<Self> {
         // Check the name first, so that an unknown method is reported as such.
-        Ok(match Self::default_for(&method)? {
-            MethodConfig::Rotation(_) => MethodConfig::Rotation(fields(value)?),
-            MethodConfig::Jigsaw(_) => MethodConfig::Jigsaw(fields(value)?),
-            MethodConfig::DeepCluster(_) => MethodConfig::DeepCluster(fields(value)?),
+        Ok(match Self::default_for(name)? {
+            MethodConfig::Rotation(_) => MethodConfig::Rotation(source.fields()?),
+            MethodConfig::Jigsaw(_) => MethodConfig::Jigsaw(source.fields()?),
+            MethodConfig::DeepCluster(_) => MethodConfig::DeepCluster(source.fields()?),
+            MethodConfig::SimClr(_) => MethodConfig::SimClr(source.fields()?),
+            MethodConfig::Moco(_) => MethodConfig::Moco(source.fields()?),
         })
     }
 
@@ -96,6 +121,8 @@ impl MethodConfig {
             MethodConfig::Rotation(_) => "rotation",
             MethodConfig::Jigsaw(_) => "jigsaw",
             MethodConfig::DeepCluster(_) => "deepcluster",
+            MethodConfig::SimClr(_) => "simclr",
+            MethodConfig::Moco(_) => "moco",
         }
     }
 
@@ -105,6 +132,8 @@ impl MethodConfig {
             MethodConfig::Rotation(c) => c.dataset,
             MethodConfig::Jigsaw(c) => c.dataset,
             MethodConfig::DeepCluster(c) => c.dataset,
+            MethodConfig::SimClr(c) => c.dataset,
+            MethodConfig::Moco(c) => c.dataset,
         }
     }
 
@@ -114,6 +143,8 @@ impl MethodConfig {
             MethodConfig::Rotation(c) => c.batch_size,
             MethodConfig::Jigsaw(c) => c.batch_size,
             MethodConfig::DeepCluster(c) => c.batch_size,
+            MethodConfig::SimClr(c) => c.batch_size,
+            MethodConfig::Moco(c) => c.batch_size,
         }
     }
 
@@ -123,6 +154,8 @@ impl MethodConfig {
             MethodConfig::Rotation(c) => c.validate(data),
             MethodConfig::Jigsaw(c) => c.validate(data),
             MethodConfig::DeepCluster(c) => c.validate(data),
+            MethodConfig::SimClr(c) => c.validate(data),
+            MethodConfig::Moco(c) => c.validate(data),
         }
     }
 
@@ -133,8 +166,21 @@ impl MethodConfig {
             MethodConfig::Rotation(c) => Box::new(Rotation::new(c.clone(), data, compute)),
             MethodConfig::Jigsaw(c) => Box::new(Jigsaw::new(c.clone(), data, compute)),
             MethodConfig::DeepCluster(c) => Box::new(DeepCluster::new(c.clone(), data, compute)),
+            MethodConfig::SimClr(c) => Box::new(SimClr::new(c.clone(), data, compute)),
+            MethodConfig::Moco(c) => Box::new(Moco::new(c.clone(), data, compute)),
         })
     }
+}
+
+/// What every method's config type is: read from fields, written back (the page's URL), with
+/// defaults for the missing ones.
+pub trait FieldsOf: serde::de::DeserializeOwned + Serialize + Default {}
+impl<T: serde::de::DeserializeOwned + Serialize + Default> FieldsOf for T {}
+
+/// Where a config's fields come from (a JSON value, a JavaScript object).
+pub trait FieldSource {
+    /// The fields as a `T`; an unknown field or a value of the wrong type is an error naming it.
+    fn fields<T: FieldsOf>(self) -> Result<T>;
 }
 
 /// A dataset's two parts, uploaded once to the device and shared by every session on it.
@@ -166,10 +212,11 @@ impl TrainingData {
     }
 }
 
-/// A network trained by classification (rotation, jigsaw, DeepCluster's pseudo-labels): the
-/// model with its Adam state, the metrics waiting on the device, and the step count, which every
-/// such method keeps the same way.
-pub struct Classifier<M> {
+/// A network with its Adam state, the metrics waiting on the device, and the step count, which
+/// every method keeps the same way: classifiers (rotation, jigsaw, DeepCluster's pseudo-labels)
+/// through [`Trainer::classify`], the others (SimCLR, MoCo, BYOL, ...) through
+/// [`Trainer::minimize`].
+pub struct Trainer<M> {
     /// The network.
     pub model: M,
     optim: ModuleOptimizer,
@@ -177,10 +224,10 @@ pub struct Classifier<M> {
     steps: u64,
 }
 
-impl<M: Module> Classifier<M> {
+impl<M: Module> Trainer<M> {
     /// `model` with a fresh Adam.
     pub fn new(model: M) -> Self {
-        Classifier {
+        Trainer {
             model,
             optim: AdamConfig::new().init(),
             metrics: MetricAccumulator::default(),
@@ -194,12 +241,26 @@ impl<M: Module> Classifier<M> {
     ///
     /// # Shapes
     /// - logits: `[batch, classes]`, targets: `[batch]`
-    pub fn step(&mut self, learning_rate: f64, logits: Tensor<2>, targets: Tensor<1, Int>) {
+    pub fn classify(&mut self, learning_rate: f64, logits: Tensor<2>, targets: Tensor<1, Int>) {
         let loss = cross_entropy(logits.clone(), targets.clone());
         let acc = accuracy(logits.detach(), targets);
+        self.minimize(learning_rate, loss, [("accuracy", acc)]);
+    }
+
+    /// One step down `loss` (computed from `self.model`): backward, Adam. The loss and the
+    /// `metrics` (each `[1]`, detached or not) go into the metrics, the loss first. Enqueues
+    /// work only.
+    pub fn minimize(
+        &mut self,
+        learning_rate: f64,
+        loss: Tensor<1>,
+        metrics: impl IntoIterator<Item = (&'static str, Tensor<1>)>,
+    ) {
         let grads = GradientsParams::from_grads(loss.backward(), &self.model);
-        self.metrics
-            .add([("loss", loss.detach()), ("accuracy", acc)]);
+        self.metrics.add(
+            std::iter::once(("loss", loss.detach()))
+                .chain(metrics.into_iter().map(|(name, t)| (name, t.detach()))),
+        );
         self.model = self.optim.step(learning_rate, self.model.clone(), grads);
         self.steps += 1;
     }
@@ -450,6 +511,7 @@ impl PendingExamples {
             pixels,
             class_names: self.class_names,
             items,
+            probabilities: probs,
         })
     }
 }
@@ -469,6 +531,9 @@ pub struct Examples {
     pub class_names: Vec<String>,
     /// One per image.
     pub items: Vec<Example>,
+    /// Every image's predicted probability of every class, row by row (`count * classes`): the
+    /// contrastive widgets draw it as a heat map.
+    pub probabilities: Vec<f32>,
 }
 
 /// One example's truth and prediction.

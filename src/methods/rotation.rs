@@ -13,7 +13,7 @@ use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Classifier, Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, PendingExamples, PendingMetrics,
+    Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, PendingExamples, PendingMetrics, Trainer,
     TrainingData, validate_batch_size, validate_dataset, validate_learning_rate,
 };
 use crate::Result;
@@ -101,7 +101,7 @@ pub struct Rotation {
     config: RotationConfig,
     data: TrainingData,
     device: Device,
-    net: Classifier<RotationNet>,
+    net: Trainer<RotationNet>,
     sampler: BatchSampler,
     examples_rng: StdRng,
 }
@@ -114,7 +114,7 @@ impl Rotation {
 
     fn on_device(config: RotationConfig, data: TrainingData, device: Device) -> Self {
         Rotation {
-            net: Classifier::new(RotationNet::init(config.seed, &device)),
+            net: Trainer::new(RotationNet::init(config.seed, &device)),
             sampler: BatchSampler::new(data.train.len(), config.seed),
             examples_rng: StdRng::seed_from_u64(config.seed ^ 0xE8A),
             data,
@@ -131,7 +131,8 @@ impl Rotation {
     pub fn train_on(&mut self, images: Tensor<4>) {
         let (inputs, targets) = all_rotations(images.autodiff()); // [4b, 1, 28, 28], [4b]
         let logits = self.net.model.forward(inputs); // [4b, 4]
-        self.net.step(self.config.learning_rate, logits, targets);
+        self.net
+            .classify(self.config.learning_rate, logits, targets);
     }
 }
 

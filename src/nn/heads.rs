@@ -1,4 +1,4 @@
-//! Heads on top of an encoder: classifiers for pretext tasks, later projection heads.
+//! Heads on top of an encoder: classifiers for pretext tasks, projection heads and predictors.
 
 use burn::config::Config;
 use burn::module::Module;
@@ -50,5 +50,51 @@ impl MlpHead {
             Some(hidden) => self.out.forward(Relu::new().forward(hidden.forward(x))),
             None => self.out.forward(x),
         }
+    }
+}
+
+/// Configuration of [`Embedder`]: the shared encoder followed by a projection head, the network
+/// SimCLR, MoCo and BYOL train (the contrastive loss is applied to the projections; the board
+/// and the probes read the encoder's features before the head, which transfer better).
+#[derive(Config, Debug)]
+pub struct EmbedderConfig {
+    /// Hidden width of the projection head.
+    #[config(default = 128)]
+    pub hidden: usize,
+    /// Size of the projection the loss compares.
+    #[config(default = 64)]
+    pub projection: usize,
+}
+
+/// Encoder + projection head.
+#[derive(Module, Debug)]
+pub struct Embedder {
+    /// The shared encoder (what the board evaluates).
+    pub encoder: crate::nn::ConvEncoder,
+    /// The projection head `g` of SimCLR (an MLP).
+    pub projector: MlpHead,
+}
+
+impl EmbedderConfig {
+    /// Build the encoder (default [`crate::nn::ConvEncoderConfig`]) and its head on `device`.
+    pub fn init(&self, device: &Device) -> Embedder {
+        let encoder = crate::nn::ConvEncoderConfig::new();
+        Embedder {
+            projector: MlpHeadConfig::new(encoder.feature_dim(), self.projection)
+                .with_hidden(self.hidden)
+                .init(device),
+            encoder: encoder.init(device),
+        }
+    }
+}
+
+impl Embedder {
+    /// Project a batch of images.
+    ///
+    /// # Shapes
+    /// - images: `[batch, 1, 28, 28]`
+    /// - output: `[batch, projection]`
+    pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
+        self.projector.forward(self.encoder.forward(images))
     }
 }

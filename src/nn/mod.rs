@@ -1,8 +1,12 @@
 //! Reusable network blocks. Each is a `XConfig` (burn `Config`) whose `init(&device)` is the only
 //! constructor, and a `Module` with a documented `forward`.
 
+pub mod ema;
 pub mod encoder;
 pub mod heads;
+pub mod queue;
 
+pub use ema::ema_update;
 pub use encoder::{ConvEncoder, ConvEncoderConfig};
-pub use heads::{MlpHead, MlpHeadConfig};
+pub use heads::{Embedder, EmbedderConfig, MlpHead, MlpHeadConfig};
+pub use queue::KeyQueue;

@@ -8,36 +8,23 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::backend::BackendRequest;
 use crate::data::DatasetName;
 use crate::eval::BoardConfig;
-use crate::methods::{DeepClusterConfig, JigsawConfig, MethodConfig, RotationConfig};
+use crate::methods::{FieldSource, FieldsOf, MethodConfig};
 use crate::{Error, Result};
 
 /// Deserialize `value` into `T`; on failure the error names the field's path. `also` lists keys
 /// the caller already took out of `value` (named in the unknown-field message).
 ///
 /// serde-wasm-bindgen reads only the fields a struct declares, so `deny_unknown_fields` never
-/// sees a typo: unknown keys are found here by comparing with the keys of `T::default()`.
+/// sees a typo: unknown keys are found here by comparing with the keys of `T::default()`, in
+/// nested objects too (`augment.nois_std`).
 fn deserialize<T: DeserializeOwned + Serialize + Default>(
     value: JsValue,
     also: &[&str],
 ) -> Result<T> {
-    let known = serde_wasm_bindgen::to_value(&T::default())
-        .map(|v: JsValue| Object::keys(v.unchecked_ref::<Object>()))
-        .map_err(|e| Error::config("config", e))?;
-    let known: Vec<String> = known.iter().filter_map(|k| k.as_string()).collect();
-    let expected: Vec<&str> = also
-        .iter()
-        .copied()
-        .chain(known.iter().map(String::as_str))
-        .collect();
-    for key in Object::keys(value.unchecked_ref::<Object>()).iter() {
-        let key = key.as_string().unwrap_or_default();
-        if !known.contains(&key) {
-            return Err(Error::config(
-                key.clone(),
-                format!("unknown field; expected one of: {}", expected.join(", ")),
-            ));
-        }
-    }
+    let known =
+        serde_wasm_bindgen::to_value(&T::default()).map_err(|e| Error::config("config", e))?;
+    check_keys(&value, &known, "", also)?;
+    let de = serde_wasm_bindgen::Deserializer::from(value);
     let de = serde_wasm_bindgen::Deserializer::from(value);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -48,6 +35,41 @@ fn deserialize<T: DeserializeOwned + Serialize + Default>(
         };
         Error::config(field, e.into_inner())
     })
+}
+
+fn is_plain_object(value: &JsValue) -> bool {
+    value.is_object() && !js_sys::Array::is_array(value)
+}
+
+/// Every key of `value` must be a key of `known` (the defaults), recursively where both hold an
+/// object; the error names the path (`prefix` + key).
+fn check_keys(value: &JsValue, known: &JsValue, prefix: &str, also: &[&str]) -> Result<()> {
+    if !is_plain_object(value) || !is_plain_object(known) {
+        return Ok(());
+    }
+    let names: Vec<String> = Object::keys(known.unchecked_ref::<Object>())
+        .iter()
+        .filter_map(|k| k.as_string())
+        .collect();
+    for key in Object::keys(value.unchecked_ref::<Object>()).iter() {
+        let key = key.as_string().unwrap_or_default();
+        let path = format!("{prefix}{key}");
+        if !names.contains(&key) {
+            let expected: Vec<&str> = also
+                .iter()
+                .copied()
+                .chain(names.iter().map(String::as_str))
+                .collect();
+            return Err(Error::config(
+                path,
+                format!("unknown field; expected one of: {}", expected.join(", ")),
+            ));
+        }
+        let inner = Reflect::get(value, &key.as_str().into()).unwrap_or(JsValue::UNDEFINED);
+        let default = Reflect::get(known, &key.as_str().into()).unwrap_or(JsValue::UNDEFINED);
+        check_keys(&inner, &default, &format!("{path}."), &[])?;
+    }
+    Ok(())
 }
 
 fn require_object(value: &JsValue, what: &str) -> Result<()> {
@@ -77,27 +99,13 @@ pub fn method_config(value: &JsValue) -> Result<MethodConfig> {
     // The rest of the object is the method's own config (which refuses unknown fields).
     let rest = Object::assign(&Object::new(), value.unchecked_ref());
     let _ = Reflect::delete_property(&rest, &"method".into());
-    match method.as_str() {
-        "rotation" => Ok(MethodConfig::Rotation(deserialize::<RotationConfig>(
-            rest.into(),
-            &["method"],
-        )?)),
-        "jigsaw" => Ok(MethodConfig::Jigsaw(deserialize::<JigsawConfig>(
-            rest.into(),
-            &["method"],
-        )?)),
-        "deepcluster" => Ok(MethodConfig::DeepCluster(deserialize::<DeepClusterConfig>(
-            rest.into(),
-            &["method"],
-        )?)),
-        other => Err(Error::config(
-            "method",
-            format!(
-                "unknown method {other:?}; this build has: {}",
-                MethodConfig::NAMES.join(", ")
-            ),
-        )),
+    struct Js(JsValue);
+    impl FieldSource for Js {
+        fn fields<T: FieldsOf>(self) -> Result<T> {
+            deserialize(self.0, &["method"])
+        }
     }
+    MethodConfig::from_fields(&method, Js(rest.into()))
 }
 
 /// `{ dataset, steps, seed, k }` into a [`BoardConfig`] (missing fields take their defaults).

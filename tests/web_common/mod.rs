@@ -120,9 +120,40 @@ pub async fn deepcluster_loss_falls_and_examples_read() {
     loss_falls_and_examples_read(config, [2, 16, 6], 1.0).await;
 }
 
+/// Real SimCLR steps: 8 images, 16 views, each with 14 negatives.
+pub async fn simclr_loss_falls_and_examples_read() {
+    let config = obj(&[
+        ("method", "simclr".into()),
+        ("batch_size", 8.into()),
+        ("learning_rate", 0.002.into()),
+    ]);
+    // The first loss is near ln 15 = 2.71.
+    loss_falls_and_examples_read(config, [2, 14, 6], 2.3).await;
+}
+
+/// Real MoCo steps. The first two fill the queue with real keys, which makes the task harder
+/// than against its random start: the loss rises first (measured natively over 4 seeds), so the
+/// losses compared are those of steps 3-8 and 35-40.
+pub async fn moco_loss_falls_and_examples_read() {
+    let config = obj(&[
+        ("method", "moco".into()),
+        ("batch_size", 8.into()),
+        ("queue_size", 16.into()),
+        ("momentum", 0.9.into()),
+        ("learning_rate", 0.001.into()),
+    ]);
+    // ln 24 = 3.18 at chance.
+    loss_falls_after(config, 2, [6, 26, 6], 2.6).await;
+}
+
 /// Train `steps[0]` steps (first loss, above `first_min`), then `steps[1]` (dropped), then
 /// `steps[2]` (later loss, must be lower); then read three examples.
 async fn loss_falls_and_examples_read(config: JsValue, steps: [u32; 3], first_min: f64) {
+    loss_falls_after(config, 0, steps, first_min).await
+}
+
+/// As [`loss_falls_and_examples_read`], after `warmup` steps whose loss is dropped.
+async fn loss_falls_after(config: JsValue, warmup: u32, steps: [u32; 3], first_min: f64) {
     let t = js_sys::Date::now();
     let session = web::create_session(config.clone())
         .map_err(js_message)
@@ -132,7 +163,7 @@ async fn loss_falls_and_examples_read(config: JsValue, steps: [u32; 3], first_mi
     // they go in calls of a few steps: one call of ~30 steps froze the page long enough for
     // chromedriver to give up on it ("Timed out receiving message from renderer").
     let mut losses = Vec::new();
-    for n in steps {
+    for n in std::iter::once(warmup).chain(steps).filter(|&n| n > 0) {
         let t0 = js_sys::Date::now();
         let mut left = n;
         while left > 0 {
@@ -149,7 +180,8 @@ async fn loss_falls_and_examples_read(config: JsValue, steps: [u32; 3], first_mi
             js_sys::Date::now() - t1
         );
     }
-    let (first, later) = (losses[0], losses[2]);
+    let skip = usize::from(warmup > 0);
+    let (first, later) = (losses[skip], losses[skip + 2]);
     assert!(first > first_min, "{config:?}: first loss {first}");
     assert!(
         later < first,
@@ -157,13 +189,13 @@ async fn loss_falls_and_examples_read(config: JsValue, steps: [u32; 3], first_mi
     );
 
     let t = js_sys::Date::now();
-    let ex = JsFuture::from(session.examples(3.0))
+    let ex = JsFuture::from(session.examples(4.0))
         .await
         .map_err(message)
         .unwrap();
     wasm_bindgen_test::console_log!("examples: {:.0} ms", js_sys::Date::now() - t);
     let items: js_sys::Array = get(&ex, "items").dyn_into().unwrap();
-    assert_eq!(items.length(), 3);
+    assert_eq!(items.length(), 4);
     session.dispose();
 }
 
@@ -218,6 +250,47 @@ pub async fn bad_input_is_refused() {
             obj(&[("method", "jigsaw".into()), ("jitter", 11.into())]),
             "jitter",
         ),
+        (
+            obj(&[("method", "simclr".into()), ("temperature", 0.0.into())]),
+            "temperature",
+        ),
+        (
+            obj(&[
+                ("method", "simclr".into()),
+                ("temperature", f64::NAN.into()),
+            ]),
+            "temperature",
+        ),
+        (
+            obj(&[
+                ("method", "simclr".into()),
+                ("augment", obj(&[("noise_std", (-1.0).into())])),
+            ]),
+            "augment.noise_std",
+        ),
+        (
+            obj(&[
+                ("method", "simclr".into()),
+                ("augment", obj(&[("nois_std", 0.1.into())])),
+            ]),
+            "augment.nois_std",
+        ),
+        (
+            obj(&[("method", "moco".into()), ("momentum", 1.0.into())]),
+            "momentum",
+        ),
+        (
+            obj(&[("method", "moco".into()), ("momentum", (-0.5).into())]),
+            "momentum",
+        ),
+        (
+            obj(&[
+                ("method", "moco".into()),
+                ("batch_size", 32.into()),
+                ("queue_size", 32.into()),
+            ]),
+            "queue_size",
+        ),
     ];
     for (config, field) in cases {
         let err = match web::create_session(config.clone()) {
@@ -264,6 +337,11 @@ pub async fn board_bad_input_is_refused() {
         (obj(&[("grid", 9.into())]), "grid"),
         (obj(&[("dataset", "cifar".into())]), "dataset"),
         (obj(&[("stepz", 10.into())]), "stepz"),
+        (
+            obj(&[("methods", js_sys::Array::of1(&"gan".into()).into())]),
+            "methods",
+        ),
+        (obj(&[("methods", js_sys::Array::new().into())]), "methods"),
         (JsValue::from("board"), "config"),
     ];
     for (config, field) in cases {

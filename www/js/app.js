@@ -5,6 +5,7 @@ import { query } from "./url-state.js";
 import { RotationWidget } from "./rotation-widget.js";
 import { JigsawWidget } from "./jigsaw-widget.js";
 import { DeepClusterWidget } from "./deepcluster-widget.js";
+import { SimClrWidget, MocoWidget } from "./views-widget.js";
 import { BoardWidget } from "./board-widget.js";
 
 const badge = document.getElementById("backend");
@@ -26,6 +27,8 @@ async function main() {
     rotation: new RotationWidget(document.getElementById("rotation")),
     jigsaw: new JigsawWidget(document.getElementById("jigsaw")),
     deepcluster: new DeepClusterWidget(document.getElementById("deepcluster")),
+    simclr: new SimClrWidget(document.getElementById("simclr")),
+    moco: new MocoWidget(document.getElementById("moco")),
     board: new BoardWidget(document.getElementById("board")),
   };
   window.playground = widgets;

@@ -13,6 +13,8 @@ export const text = (v) => v;
 export const number = (v) => Number(v);
 
 const pct = (v) => `${(v * 100).toFixed(1)}%`;
+/** Metrics shown as percentages (the others as plain numbers). */
+const PERCENT = new Set(["accuracy", "queue_filled"]);
 
 export class MethodWidget {
   /**
@@ -176,7 +178,7 @@ export class MethodWidget {
       this.plots[name]?.push(report.step, value);
       const el = this.root.querySelector(`[data-metric="${name}"]`);
       if (el) {
-        el.textContent = name === "accuracy" ? pct(value) : value.toFixed(4);
+        el.textContent = PERCENT.has(name) ? pct(value) : value.toFixed(4);
         el.dataset.value = value;
       }
     }

@@ -1,0 +1,242 @@
+//! MoCo v2 (He et al. 2020, Chen et al. 2020): contrastive learning with a dictionary that is
+//! larger than the batch.
+//!
+//! A query encoder (trained by Adam) encodes one view of each image; a key encoder, which is not
+//! trained but follows the query encoder by momentum (`key <- m * key + (1 - m) * query`, the
+//! shared [`ema_update`]), encodes the other view. Each query must pick its own key out of the
+//! batch's keys and a FIFO queue of the keys of the last `queue_size / batch_size` batches
+//! ([`KeyQueue`]): many negatives at the cost of a small batch. The momentum is what makes old
+//! keys usable: a key encoder that moved as fast as the query encoder would fill the queue with
+//! keys from a different network. As in MoCo v3, the other keys of the batch are negatives too.
+
+use burn::module::Module;
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde::{Deserialize, Serialize};
+
+use super::simclr::validate_projection;
+use super::views::{
+    held_out_views, two_views, validate_augment, validate_temperature, view_examples,
+};
+use super::{
+    Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, PendingExamples, PendingMetrics, Trainer,
+    TrainingData, validate_batch_size, validate_dataset, validate_learning_rate,
+};
+use crate::backend::Compute;
+use crate::data::augment::AugmentConfig;
+use crate::data::{BatchSampler, DatasetName};
+use crate::eval::{ProbeConfig, Representation, compare_with_random_init, conv_representation};
+use crate::losses::{accuracy, cosine_logits, cross_entropy};
+use crate::nn::{ConvEncoderConfig, Embedder, EmbedderConfig, KeyQueue, ema_update};
+use crate::{Error, Result};
+
+/// Hyperparameters of MoCo. Missing fields take the defaults below; unknown ones are refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MocoConfig {
+    /// Dataset to train on.
+    pub dataset: DatasetName,
+    /// Images per step.
+    pub batch_size: usize,
+    /// Keys in the queue (the negatives), more than a batch.
+    pub queue_size: usize,
+    /// Momentum `m` of the key encoder, in `[0, 1)`: 0 copies the query encoder every step.
+    pub momentum: f64,
+    /// Softmax temperature of the InfoNCE loss.
+    pub temperature: f64,
+    /// Adam's learning rate.
+    pub learning_rate: f64,
+    /// Size of the projection the loss compares.
+    pub projection: usize,
+    /// The augmentations that make the query and key views.
+    pub augment: AugmentConfig,
+    /// Seed of the weight init, the queue's start, the batch order and the augmentations.
+    pub seed: u64,
+}
+
+impl Default for MocoConfig {
+    fn default() -> Self {
+        MocoConfig {
+            dataset: DatasetName::Mnist,
+            batch_size: 64,
+            queue_size: 1024,
+            momentum: 0.99,
+            temperature: 0.2,
+            learning_rate: 1e-3,
+            projection: 64,
+            augment: AugmentConfig::default(),
+            seed: 42,
+        }
+    }
+}
+
+/// The largest queue.
+pub const MAX_QUEUE: usize = 65_536;
+
+impl MocoConfig {
+    /// Check every field; the error names the field.
+    pub fn validate(&self, data: &TrainingData) -> Result<()> {
+        validate_dataset(self.dataset, data)?;
+        validate_batch_size("batch_size", self.batch_size, MAX_BATCH_SIZE, data)?;
+        if self.queue_size <= self.batch_size || self.queue_size > MAX_QUEUE {
+            return Err(Error::config(
+                "queue_size",
+                format!(
+                    "must be larger than the batch ({}) and at most {MAX_QUEUE}, got {}",
+                    self.batch_size, self.queue_size
+                ),
+            ));
+        }
+        if !(0.0..1.0).contains(&self.momentum) {
+            return Err(Error::config(
+                "momentum",
+                format!(
+                    "must be at least 0 and less than 1 (1 would freeze the key encoder), got {}",
+                    self.momentum
+                ),
+            ));
+        }
+        validate_temperature("temperature", self.temperature)?;
+        validate_learning_rate("learning_rate", self.learning_rate)?;
+        validate_projection("projection", self.projection)?;
+        validate_augment(&self.augment)
+    }
+}
+
+/// A MoCo training session's state.
+pub struct Moco {
+    config: MocoConfig,
+    data: TrainingData,
+    device: Device,
+    query: Trainer<Embedder>,
+    key: Embedder,
+    queue: KeyQueue,
+    sampler: BatchSampler,
+    views_rng: StdRng,
+    examples_rng: StdRng,
+}
+
+impl Moco {
+    /// A fresh session; `config` must have been validated against `data`.
+    pub fn new(config: MocoConfig, data: &TrainingData, compute: &Compute) -> Self {
+        Self::on_device(config, data.clone(), compute.device.clone().autodiff())
+    }
+
+    fn on_device(config: MocoConfig, data: TrainingData, device: Device) -> Self {
+        device.seed(config.seed);
+        let query = EmbedderConfig::new()
+            .with_projection(config.projection)
+            .init(&device);
+        // The key encoder starts as a copy of the query encoder: an EMA step with m = 0 makes
+        // new tensors (`query.clone().no_grad()` would not do: a freshly built module's
+        // parameters are lazy, and a clone shares their pending state, so the query encoder
+        // would stop taking gradients too).
+        let key = ema_update(query.clone(), &query, 0.0);
+        Moco {
+            queue: KeyQueue::new(config.queue_size, config.projection, &device),
+            query: Trainer::new(query),
+            key,
+            sampler: BatchSampler::new(data.train.len(), config.seed),
+            views_rng: StdRng::seed_from_u64(config.seed ^ 0x51C1),
+            examples_rng: StdRng::seed_from_u64(config.seed ^ 0xE8A),
+            data,
+            device,
+            config,
+        }
+    }
+
+    /// Keys in the queue that came from real images (the rest are its random start).
+    pub fn queue_filled(&self) -> usize {
+        self.queue.filled()
+    }
+
+    /// One step on a given batch: query and key views, InfoNCE of each query against its key,
+    /// the batch's other keys and the queue; Adam on the query encoder, momentum for the key
+    /// encoder, the keys enqueued. Enqueues work only.
+    ///
+    /// # Shapes
+    /// - images: `[batch, 1, 28, 28]`
+    pub fn train_on(&mut self, images: Tensor<4>) {
+        let batch = images.dims()[0];
+        let (v1, v2) = two_views(images.autodiff(), &self.config.augment, &mut self.views_rng);
+        let q = self.query.model.forward(v1); // [b, projection]
+        // No gradient reaches the key encoder: its output is a constant for this step.
+        let k = self.key.forward(v2).detach(); // [b, projection]
+        let candidates = Tensor::cat(vec![k.clone(), self.queue.keys()], 0); // [b + K, projection]
+        let logits = cosine_logits(q, candidates, self.config.temperature); // [b, b + K]
+        let own_key = Tensor::<1, Int>::arange(0..batch as i64, &logits.device());
+        let acc = accuracy(logits.clone().detach(), own_key.clone());
+        let loss = cross_entropy(logits, own_key);
+        let filled = (self.queue.filled() as f32 / self.queue.size() as f32).min(1.0);
+        let filled = Tensor::<1>::from_data(TensorData::new(vec![filled], [1]), &self.device);
+        self.query.minimize(
+            self.config.learning_rate,
+            loss,
+            [("accuracy", acc), ("queue_filled", filled)],
+        );
+        self.key = ema_update(self.key.clone(), &self.query.model, self.config.momentum);
+        self.queue.push(k);
+    }
+}
+
+impl Method for Moco {
+    fn train(&mut self, steps: usize) {
+        for _ in 0..steps {
+            let indices = self.sampler.next_batch(self.config.batch_size);
+            let batch = self.data.train.batch(&indices);
+            self.train_on(batch);
+        }
+    }
+
+    fn step(&self) -> u64 {
+        self.query.steps()
+    }
+
+    fn take_metrics(&mut self) -> PendingMetrics {
+        self.query.take_metrics()
+    }
+
+    fn examples(&mut self, count: usize) -> PendingExamples {
+        let views = held_out_views(
+            &self.data.held_out,
+            count,
+            &self.config.augment,
+            &mut self.examples_rng,
+        );
+        // First views through the query encoder, second views through the key encoder.
+        let projections = (
+            self.query.model.valid().forward(views.0.clone()),
+            self.key.valid().forward(views.1.clone()),
+        );
+        view_examples(views, projections, self.config.temperature)
+    }
+
+    fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
+        let model = self.query.model.valid();
+        let data = self.data.clone();
+        Box::pin(async move {
+            let probe = compare_with_random_init(
+                &model.encoder,
+                &ConvEncoderConfig::new(),
+                &data,
+                &ProbeConfig::default(),
+            )
+            .await?;
+            Ok(Evaluation {
+                pretext_accuracy: None,
+                probe: Some(probe),
+                clustering: None,
+            })
+        })
+    }
+
+    fn representation(&self, grid: usize) -> Option<Box<dyn Representation>> {
+        // The query encoder is the one evaluated, as in MoCo.
+        Some(conv_representation(&self.query.model.encoder, grid))
+    }
+
+    fn reset(&mut self) {
+        *self = Moco::on_device(self.config.clone(), self.data.clone(), self.device.clone());
+    }
+}

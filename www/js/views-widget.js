@@ -1,0 +1,85 @@
+// The two-view widgets (SimCLR, MoCo): a few held-out images, two random views of each (top row:
+// first views, bottom row: second views), each captioned with whether the network picks its
+// partner among all the other views; and the heat map of those choices, the softmax over the
+// other views at the method's temperature (the rows NT-Xent scores), positives boxed.
+
+import { MethodWidget, number, text } from "./method-widget.js";
+import { exampleCanvas, drawCaption } from "./grid.js";
+import { LinePlot } from "./plot.js";
+
+const SCALE = 2, GAP = 6, LABEL = 14;
+
+export class ViewsWidget extends MethodWidget {
+  /** `fields` as for MethodWidget; `dataset` is always one of them. */
+  constructor(root, { method, fields }) {
+    super(root, { method, fields: { dataset: text, ...fields }, examples: 16 });
+    this.heatmap = root.querySelector("[data-heatmap]");
+    const queue = root.querySelector('[data-plot="queue_filled"]');
+    if (queue) {
+      this.plots.queue_filled = new LinePlot(queue, {
+        color: "#2f855a", yMin: 0, yMax: 1, format: (v) => `${Math.round(v * 100)}%` });
+    }
+  }
+
+  drawExamples(ex) {
+    const n = ex.items.length / 2;
+    const ctx = this.grid.getContext("2d");
+    ctx.clearRect(0, 0, this.grid.width, this.grid.height);
+    ctx.imageSmoothingEnabled = false;
+    const cell = ex.cols * SCALE;
+    ex.items.forEach((item, i) => {
+      const x = (i % n) * (cell + GAP), y = Math.floor(i / n) * (cell + LABEL + GAP);
+      ctx.drawImage(exampleCanvas(ex, i), x, y, cell, cell);
+      drawCaption(ctx, {
+        text: `${item.predicted === item.truth ? "✓" : "✗"} ${(item.confidence * 100).toFixed(0)}%`,
+        good: item.predicted === item.truth,
+      }, x, y + cell + 11);
+    });
+    this.drawHeatmap(ex);
+  }
+
+  /** The `2n x 2n` softmax, dark = high; each row's partner boxed. */
+  drawHeatmap(ex) {
+    const size = ex.items.length;
+    const ctx = this.heatmap.getContext("2d");
+    const side = Math.min(this.heatmap.width, this.heatmap.height) - 20;
+    const c = side / size, x0 = 16, y0 = 4;
+    ctx.clearRect(0, 0, this.heatmap.width, this.heatmap.height);
+    for (let r = 0; r < size; r++) {
+      for (let k = 0; k < size; k++) {
+        const p = ex.probabilities[r * size + k];
+        const shade = Math.round(255 * (1 - Math.sqrt(p)));
+        ctx.fillStyle = r === k ? "#e2e8f0" : `rgb(${shade}, ${shade}, 255)`;
+        ctx.fillRect(x0 + k * c, y0 + r * c, c, c);
+      }
+      const partner = ex.items[r].truth;
+      ctx.strokeStyle = ex.items[r].predicted === partner ? "#2f855a" : "#c53030";
+      ctx.lineWidth = 2;
+      ctx.strokeRect(x0 + partner * c + 1, y0 + r * c + 1, c - 2, c - 2);
+    }
+    ctx.fillStyle = "#4a5568";
+    ctx.font = "10px sans-serif";
+    ctx.fillText("view 1s | view 2s", x0, y0 + side + 12);
+  }
+}
+
+export class SimClrWidget extends ViewsWidget {
+  constructor(root) {
+    super(root, {
+      method: "simclr",
+      fields: { batch_size: number, temperature: number, learning_rate: number, seed: number },
+    });
+  }
+}
+
+export class MocoWidget extends ViewsWidget {
+  constructor(root) {
+    super(root, {
+      method: "moco",
+      fields: {
+        batch_size: number, queue_size: number, momentum: number, temperature: number,
+        learning_rate: number, seed: number,
+      },
+    });
+  }
+}
