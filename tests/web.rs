@@ -18,8 +18,6 @@ async fn methods_train_on_webgpu() {
     web_common::jigsaw_loss_falls_and_examples_read().await;
     web_common::deepcluster_loss_falls_and_examples_read().await;
     web_common::rotation_loss_falls_and_examples_read().await;
-    web_common::simclr_loss_falls_and_examples_read().await;
-    web_common::moco_loss_falls_and_examples_read().await;
     web_common::bad_input_is_refused().await;
     web_common::board_bad_input_is_refused().await;
 }

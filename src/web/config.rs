@@ -25,7 +25,6 @@ fn deserialize<T: DeserializeOwned + Serialize + Default>(
         serde_wasm_bindgen::to_value(&T::default()).map_err(|e| Error::config("config", e))?;
     check_keys(&value, &known, "", also)?;
     let de = serde_wasm_bindgen::Deserializer::from(value);
-    let de = serde_wasm_bindgen::Deserializer::from(value);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let field = if path == "." || path.is_empty() {

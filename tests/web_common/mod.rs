@@ -120,30 +120,47 @@ pub async fn deepcluster_loss_falls_and_examples_read() {
     loss_falls_and_examples_read(config, [2, 16, 6], 1.0).await;
 }
 
+/// Gentle augmentations for the browser tests (small crops, jitter only): the default ones make
+/// a batch-8 loss too noisy to compare within the ~20 steps SwiftShader affords (3 s a step;
+/// measured: 2.56 -> 2.63 after 22 steps). With these the loss fell in 5 of 5 seeds natively.
+fn gentle_views() -> JsValue {
+    obj(&[
+        (
+            "crop_scale",
+            js_sys::Array::of2(&0.8.into(), &1.0.into()).into(),
+        ),
+        ("jitter_probability", 0.5.into()),
+        ("blur_probability", 0.0.into()),
+        ("noise_probability", 0.0.into()),
+    ])
+}
+
 /// Real SimCLR steps: 8 images, 16 views, each with 14 negatives.
 pub async fn simclr_loss_falls_and_examples_read() {
     let config = obj(&[
         ("method", "simclr".into()),
         ("batch_size", 8.into()),
         ("learning_rate", 0.002.into()),
+        ("augment", gentle_views()),
     ]);
-    // The first loss is near ln 15 = 2.71.
-    loss_falls_and_examples_read(config, [2, 14, 6], 2.3).await;
+    // ln 15 = 2.71 at chance.
+    loss_falls_and_examples_read(config, [2, 14, 6], 1.8).await;
 }
 
 /// Real MoCo steps. The first two fill the queue with real keys, which makes the task harder
-/// than against its random start: the loss rises first (measured natively over 4 seeds), so the
-/// losses compared are those of steps 3-8 and 35-40.
+/// than against its random start (the loss rises first), so the losses compared are those of
+/// steps 3-6 and 19-22.
 pub async fn moco_loss_falls_and_examples_read() {
     let config = obj(&[
         ("method", "moco".into()),
         ("batch_size", 8.into()),
         ("queue_size", 16.into()),
         ("momentum", 0.9.into()),
-        ("learning_rate", 0.001.into()),
+        ("learning_rate", 0.002.into()),
+        ("augment", gentle_views()),
     ]);
     // ln 24 = 3.18 at chance.
-    loss_falls_after(config, 2, [6, 26, 6], 2.6).await;
+    loss_falls_after(config, 2, [4, 12, 4], 2.3).await;
 }
 
 /// Train `steps[0]` steps (first loss, above `first_min`), then `steps[1]` (dropped), then
@@ -159,15 +176,16 @@ async fn loss_falls_after(config: JsValue, warmup: u32, steps: [u32; 3], first_m
         .map_err(js_message)
         .unwrap();
     wasm_bindgen_test::console_log!("create_session: {:.0} ms", js_sys::Date::now() - t);
-    // On SwiftShader `train` runs the steps before it returns (about 1-2 s a step here), so
-    // they go in calls of a few steps: one call of ~30 steps froze the page long enough for
+    // On SwiftShader `train` runs the steps before it returns (1-3 s a step here, more for the
+    // first, which compiles the shaders), so they go in calls of one step: one call of ~30
+    // steps (and, on a fresh page, one of 2 SimCLR steps) froze the page long enough for
     // chromedriver to give up on it ("Timed out receiving message from renderer").
     let mut losses = Vec::new();
     for n in std::iter::once(warmup).chain(steps).filter(|&n| n > 0) {
         let t0 = js_sys::Date::now();
         let mut left = n;
         while left > 0 {
-            let now = left.min(4);
+            let now = 1;
             session.train(now.into()).map_err(js_message).unwrap();
             left -= now;
             yield_to_browser().await;
@@ -388,11 +406,19 @@ pub async fn board_trains_and_scores() {
             .map_err(message)
             .unwrap();
         calls += 1;
+        let methods = unsupervised_playground::methods::BOARD.len();
         if get(&r, "done").as_bool().unwrap() {
-            assert_eq!(get(&r, "total_steps").as_f64().unwrap(), 6.0);
+            assert_eq!(
+                get(&r, "total_steps").as_f64().unwrap(),
+                2.0 * methods as f64
+            );
             break;
         }
-        assert!(calls < 6, "the board did not finish in 6 calls");
+        assert!(
+            calls < 2 * methods,
+            "the board did not finish in {} calls",
+            2 * methods
+        );
     }
     wasm_bindgen_test::console_log!("board trained: {:.0} ms", js_sys::Date::now() - t);
     let t = js_sys::Date::now();
@@ -407,16 +433,9 @@ pub async fn board_trains_and_scores() {
         .iter()
         .map(|c| get(&c, "name").as_string().unwrap())
         .collect();
-    assert_eq!(
-        names,
-        [
-            "random init",
-            "raw pixels",
-            "rotation",
-            "jigsaw",
-            "deepcluster"
-        ]
-    );
+    let mut want = vec!["random init", "raw pixels"];
+    want.extend(unsupervised_playground::methods::BOARD);
+    assert_eq!(names, want);
     let pixels = contenders.get(1);
     let probe = get(&pixels, "probe").as_f64().unwrap();
     assert!(probe > 0.4, "raw pixels with 80 labels: {probe}");
