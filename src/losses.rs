@@ -37,11 +37,7 @@ pub fn accuracy(logits: Tensor<2>, targets: Tensor<1, Int>) -> Tensor<1> {
 /// - a: `[n, d]`, b: `[m, d]`
 /// - output: `[n, m]`
 pub fn cosine_logits(a: Tensor<2>, b: Tensor<2>, temperature: f64) -> Tensor<2> {
-    let unit = |x: Tensor<2>| {
-        let norm = x.clone().powi_scalar(2).sum_dim(1).sqrt().clamp_min(1e-12); // [rows, 1]
-        x / norm
-    };
-    unit(a).matmul(unit(b).transpose()) / temperature
+    unit_rows(a).matmul(unit_rows(b).transpose()) / temperature
 }
 
 /// InfoNCE, the core every contrastive loss shares (SimCLR, MoCo, CLIP): each row `i` of `a`
@@ -97,6 +93,42 @@ pub fn nt_xent_logits(
     // The partner of view i is view i + n (mod 2n).
     let partners = (rows + n as i64).remainder_scalar(2 * n as i64);
     (logits, partners)
+}
+
+/// BYOL's regression loss: `2 - 2 cos(p_i, t_i)`, the squared distance of the two rows after
+/// scaling both to unit length, averaged over the rows. No negatives: only the predictor and
+/// the slow target keep it from the trivial answer (every output the same).
+///
+/// # Shapes
+/// - predictions, targets: `[n, d]`
+/// - output: `[1]`
+pub fn normalized_mse(predictions: Tensor<2>, targets: Tensor<2>) -> Tensor<1> {
+    let cos = (unit_rows(predictions) * unit_rows(targets)).sum_dim(1); // [n, 1]
+    (cos.neg() * 2.0 + 2.0).mean()
+}
+
+/// The collapse monitor of SimSiam / BYOL: the standard deviation over the batch of each
+/// dimension of the unit-length outputs, averaged over the dimensions and scaled by `sqrt(d)`.
+/// Outputs spread evenly over the sphere give about 1; collapsed ones (all the same) give 0.
+///
+/// # Shapes
+/// - z: `[n, d]`, `n >= 2`
+/// - output: `[1]`
+pub fn output_spread(z: Tensor<2>) -> Tensor<1> {
+    let d = z.dims()[1];
+    let z = unit_rows(z);
+    let centred = z.clone() - z.mean_dim(0); // [n, d]
+    let std = centred.powi_scalar(2).mean_dim(0).sqrt(); // [1, d]
+    std.mean() * (d as f64).sqrt()
+}
+
+/// Rows scaled to unit length (a zero row stays zero).
+///
+/// # Shapes
+/// - x: `[n, d]`, output: `[n, d]`
+pub fn unit_rows(x: Tensor<2>) -> Tensor<2> {
+    let norm = x.clone().powi_scalar(2).sum_dim(1).sqrt().clamp_min(1e-12); // [n, 1]
+    x / norm
 }
 
 /// CLIP's symmetric loss: image `i` must pick caption `i` among the captions, and caption `i`

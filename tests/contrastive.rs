@@ -5,7 +5,7 @@ mod common;
 
 use serde_json::json;
 use unsupervised_playground::backend::Compute;
-use unsupervised_playground::methods::{MethodConfig, MocoConfig, SimClrConfig};
+use unsupervised_playground::methods::{ByolConfig, MethodConfig, MocoConfig, SimClrConfig};
 use unsupervised_playground::session::Session;
 
 /// The CPU device's random generator is one per process, seeded by each session: tests that run
@@ -60,6 +60,13 @@ fn bad_contrastive_configs_are_refused_naming_the_field() {
             "learning_rate",
         ),
         (json!({ "method": "moco", "queue": 10 }), "queue"),
+        (json!({ "method": "byol", "batch_size": 1 }), "batch_size"),
+        (json!({ "method": "byol", "momentum": 1.0 }), "momentum"),
+        (json!({ "method": "byol", "predictor": "yes" }), "predictor"),
+        (
+            json!({ "method": "byol", "temperature": 0.2 }),
+            "temperature",
+        ),
     ];
     common::assert_refused(&cases, &data, &compute);
 }
@@ -164,4 +171,44 @@ fn moco_fills_its_queue_and_its_loss_falls() {
     assert!(l1 < 0.92 * l0, "loss did not fall: {l0} -> {l1}");
     let ex = pollster::block_on(s.examples(8).unwrap()).unwrap();
     assert_eq!((ex.items.len(), ex.probabilities.len()), (8, 64));
+}
+
+/// The collapse monitor after `steps` steps of BYOL with `config` (batch 32).
+fn spread_after(config: ByolConfig, steps: usize) -> f64 {
+    let mut s = session(
+        MethodConfig::Byol(ByolConfig {
+            batch_size: 32,
+            ..config
+        }),
+        1000,
+    );
+    s.train(steps - 10).unwrap();
+    pollster::block_on(s.report()).unwrap();
+    s.train(10).unwrap();
+    let r = pollster::block_on(s.report()).unwrap();
+    r.metric("output_spread").unwrap()
+}
+
+#[test]
+fn byol_collapses_without_the_stop_gradient_and_not_with_it() {
+    let _device = lock();
+    let byol = spread_after(ByolConfig::default(), 100);
+    let no_stop_gradient = spread_after(
+        ByolConfig {
+            stop_gradient: false,
+            ..Default::default()
+        },
+        100,
+    );
+    eprintln!(
+        "output spread after 100 steps: BYOL {byol}, without stop-gradient {no_stop_gradient}"
+    );
+    assert!(
+        no_stop_gradient < 0.05,
+        "collapsed outputs are all alike: {no_stop_gradient}"
+    );
+    assert!(
+        byol > 3.0 * no_stop_gradient,
+        "{byol} vs {no_stop_gradient}"
+    );
 }

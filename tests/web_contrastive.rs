@@ -1,4 +1,4 @@
-//! Headless-browser tests of the two-view methods (SimCLR, MoCo): real training steps on the
+//! Headless-browser tests of the two-view methods (SimCLR, MoCo, BYOL): real training steps on the
 //! WebGPU backend. A binary (one page) of their own: on SwiftShader a step of either takes about
 //! 3 s, and the runner's timeout counts per page.
 
@@ -15,4 +15,5 @@ async fn contrastive_methods_train_on_webgpu() {
     web_common::init("webgpu", "gpu").await;
     web_common::simclr_loss_falls_and_examples_read().await;
     web_common::moco_loss_falls_and_examples_read().await;
+    web_common::byol_loss_falls_and_examples_read().await;
 }

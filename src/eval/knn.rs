@@ -3,6 +3,7 @@
 
 use burn::tensor::Tensor;
 
+use crate::losses::unit_rows;
 use crate::pace::Pacer;
 use crate::{Error, Result};
 
@@ -58,15 +59,6 @@ pub async fn knn_accuracy(
         }
     }
     Ok(hits as f64 / m as f64)
-}
-
-/// Rows scaled to unit length (a zero row stays zero).
-///
-/// # Shapes
-/// - x: `[n, d]`, output: `[n, d]`
-fn unit_rows(x: Tensor<2>) -> Tensor<2> {
-    let norm = x.clone().powi_scalar(2).sum_dim(1).sqrt().clamp_min(1e-12); // [n, 1]
-    x / norm
 }
 
 /// The most frequent label of `votes` (ordered nearest first); ties go to the tied label that

@@ -204,10 +204,13 @@ impl Method for Moco {
             &self.config.augment,
             &mut self.examples_rng,
         );
-        // First views through the query encoder, second views through the key encoder.
+        // Both views through the query encoder (the one the board evaluates): the picture shows
+        // what it has learned. The key encoder trails it (m = 0.99: by ~100 steps), so
+        // query-to-key similarities early on would mostly show that lag.
+        let query = self.query.model.valid();
         let projections = (
-            self.query.model.valid().forward(views.0.clone()),
-            self.key.valid().forward(views.1.clone()),
+            query.forward(views.0.clone()),
+            query.forward(views.1.clone()),
         );
         view_examples(views, projections, self.config.temperature)
     }

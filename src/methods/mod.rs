@@ -5,6 +5,7 @@
 //! device (forward, backward, optimizer update) and never reads a tensor back. Values reach the
 //! host once per report, through one asynchronous [`Transaction`].
 
+pub mod byol;
 pub mod deepcluster;
 pub mod jigsaw;
 pub mod moco;
@@ -26,6 +27,7 @@ use crate::eval::Representation;
 use crate::losses::{accuracy, cross_entropy};
 use crate::{Error, Result};
 
+pub use byol::{Byol, ByolConfig};
 pub use deepcluster::{DeepCluster, DeepClusterConfig};
 pub use jigsaw::{Jigsaw, JigsawConfig};
 pub use moco::{Moco, MocoConfig};
@@ -34,7 +36,14 @@ pub use simclr::{SimClr, SimClrConfig};
 
 /// The methods the representation board trains and compares, in board order: a method joins
 /// the board with one line here (and its [`Method::representation`]).
-pub const BOARD: &[&str] = &["rotation", "jigsaw", "deepcluster", "simclr", "moco"];
+pub const BOARD: &[&str] = &[
+    "rotation",
+    "jigsaw",
+    "deepcluster",
+    "simclr",
+    "moco",
+    "byol",
+];
 
 /// A future that owns everything it needs (no borrow of the session), so the page can keep
 /// training while an evaluation runs.
@@ -57,11 +66,21 @@ pub enum MethodConfig {
     /// MoCo: momentum key encoder and a queue of negatives.
     #[serde(rename = "moco")]
     Moco(MocoConfig),
+    /// BYOL: online network + predictor against an EMA target, no negatives.
+    #[serde(rename = "byol")]
+    Byol(ByolConfig),
 }
 
 impl MethodConfig {
     /// Names accepted in the `method` field.
-    pub const NAMES: [&'static str; 5] = ["rotation", "jigsaw", "deepcluster", "simclr", "moco"];
+    pub const NAMES: [&'static str; 6] = [
+        "rotation",
+        "jigsaw",
+        "deepcluster",
+        "simclr",
+        "moco",
+        "byol",
+    ];
 
     /// The method called `name` with its default hyperparameters.
     pub fn default_for(name: &str) -> Result<Self> {
@@ -71,6 +90,7 @@ impl MethodConfig {
             "deepcluster" => Ok(MethodConfig::DeepCluster(DeepClusterConfig::default())),
             "simclr" => Ok(MethodConfig::SimClr(SimClrConfig::default())),
             "moco" => Ok(MethodConfig::Moco(MocoConfig::default())),
+            "byol" => Ok(MethodConfig::Byol(ByolConfig::default())),
             other => Err(Error::config(
                 "method",
                 format!(
@@ -112,6 +132,7 @@ impl MethodConfig {
             MethodConfig::DeepCluster(_) => MethodConfig::DeepCluster(source.fields()?),
             MethodConfig::SimClr(_) => MethodConfig::SimClr(source.fields()?),
             MethodConfig::Moco(_) => MethodConfig::Moco(source.fields()?),
+            MethodConfig::Byol(_) => MethodConfig::Byol(source.fields()?),
         })
     }
 
@@ -123,6 +144,7 @@ impl MethodConfig {
             MethodConfig::DeepCluster(_) => "deepcluster",
             MethodConfig::SimClr(_) => "simclr",
             MethodConfig::Moco(_) => "moco",
+            MethodConfig::Byol(_) => "byol",
         }
     }
 
@@ -134,6 +156,7 @@ impl MethodConfig {
             MethodConfig::DeepCluster(c) => c.dataset,
             MethodConfig::SimClr(c) => c.dataset,
             MethodConfig::Moco(c) => c.dataset,
+            MethodConfig::Byol(c) => c.dataset,
         }
     }
 
@@ -145,6 +168,7 @@ impl MethodConfig {
             MethodConfig::DeepCluster(c) => c.batch_size,
             MethodConfig::SimClr(c) => c.batch_size,
             MethodConfig::Moco(c) => c.batch_size,
+            MethodConfig::Byol(c) => c.batch_size,
         }
     }
 
@@ -156,6 +180,7 @@ impl MethodConfig {
             MethodConfig::DeepCluster(c) => c.validate(data),
             MethodConfig::SimClr(c) => c.validate(data),
             MethodConfig::Moco(c) => c.validate(data),
+            MethodConfig::Byol(c) => c.validate(data),
         }
     }
 
@@ -168,6 +193,7 @@ impl MethodConfig {
             MethodConfig::DeepCluster(c) => Box::new(DeepCluster::new(c.clone(), data, compute)),
             MethodConfig::SimClr(c) => Box::new(SimClr::new(c.clone(), data, compute)),
             MethodConfig::Moco(c) => Box::new(Moco::new(c.clone(), data, compute)),
+            MethodConfig::Byol(c) => Box::new(Byol::new(c.clone(), data, compute)),
         })
     }
 }

@@ -17,14 +17,8 @@ impl KeyQueue {
     /// the device's RNG (seed it first for a reproducible run).
     pub fn new(size: usize, dim: usize, device: &Device) -> Self {
         let keys = Tensor::<2>::random([size, dim], Distribution::Normal(0.0, 1.0), device);
-        let norm = keys
-            .clone()
-            .powi_scalar(2)
-            .sum_dim(1)
-            .sqrt()
-            .clamp_min(1e-12);
         KeyQueue {
-            keys: keys / norm,
+            keys: crate::losses::unit_rows(keys),
             pointer: 0,
             filled: 0,
         }

@@ -5,7 +5,7 @@ import { query } from "./url-state.js";
 import { RotationWidget } from "./rotation-widget.js";
 import { JigsawWidget } from "./jigsaw-widget.js";
 import { DeepClusterWidget } from "./deepcluster-widget.js";
-import { SimClrWidget, MocoWidget } from "./views-widget.js";
+import { SimClrWidget, MocoWidget, ByolWidget } from "./views-widget.js";
 import { BoardWidget } from "./board-widget.js";
 
 const badge = document.getElementById("backend");
@@ -29,6 +29,7 @@ async function main() {
     deepcluster: new DeepClusterWidget(document.getElementById("deepcluster")),
     simclr: new SimClrWidget(document.getElementById("simclr")),
     moco: new MocoWidget(document.getElementById("moco")),
+    byol: new ByolWidget(document.getElementById("byol")),
     board: new BoardWidget(document.getElementById("board")),
   };
   window.playground = widgets;

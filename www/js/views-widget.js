@@ -1,4 +1,4 @@
-// The two-view widgets (SimCLR, MoCo): a few held-out images, two random views of each (top row:
+// The two-view widgets (SimCLR, MoCo, BYOL): a few held-out images, two random views of each (top row:
 // first views, bottom row: second views), each captioned with whether the network picks its
 // partner among all the other views; and the heat map of those choices, the softmax over the
 // other views at the method's temperature (the rows NT-Xent scores), positives boxed.
@@ -14,6 +14,7 @@ export class ViewsWidget extends MethodWidget {
   constructor(root, { method, fields }) {
     super(root, { method, fields: { dataset: text, ...fields }, examples: 16 });
     this.heatmap = root.querySelector("[data-heatmap]");
+    // MoCo's queue filling up (the other two-view widgets have no such plot).
     const queue = root.querySelector('[data-plot="queue_filled"]');
     if (queue) {
       this.plots.queue_filled = new LinePlot(queue, {
@@ -81,5 +82,19 @@ export class MocoWidget extends ViewsWidget {
         learning_rate: number, seed: number,
       },
     });
+  }
+}
+
+export class ByolWidget extends ViewsWidget {
+  constructor(root) {
+    super(root, {
+      method: "byol",
+      fields: {
+        batch_size: number, momentum: number, learning_rate: number,
+        predictor: (v) => v === "true", stop_gradient: (v) => v === "true", seed: number,
+      },
+    });
+    this.plots.output_spread = new LinePlot(root.querySelector('[data-plot="output_spread"]'), {
+      color: "#6b46c1", yMin: 0, yMax: 1.2, format: (v) => v.toFixed(2) });
   }
 }

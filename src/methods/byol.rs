@@ -1,0 +1,267 @@
+//! BYOL (Grill et al. 2020): learning without negatives.
+//!
+//! An online network (encoder, projection head, and a predictor on top) sees one view and must
+//! predict the projection a target network gives for the other view (and the other way round),
+//! by the normalised squared error, `2 - 2 cos` ([`normalized_mse`]). The target is not trained:
+//! it follows the online network by momentum (the shared [`ema_update`], as MoCo's key encoder),
+//! and no gradient flows through it. Nothing pushes different images apart, so a constant output
+//! would make the loss 0; the predictor and the stop-gradient on a slowly moving target are what
+//! keep it from collapsing there. Two switches remove them, and the collapse monitor
+//! ([`output_spread`]: about 1 for outputs spread over the sphere, 0 when all are the same) shows
+//! what happens.
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde::{Deserialize, Serialize};
+
+use super::simclr::validate_projection;
+use super::views::{held_out_views, two_views, validate_augment, view_examples};
+use super::{
+    Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, PendingExamples, PendingMetrics, Trainer,
+    TrainingData, validate_batch_size, validate_dataset, validate_learning_rate,
+};
+use crate::backend::Compute;
+use crate::data::augment::AugmentConfig;
+use crate::data::{BatchSampler, DatasetName};
+use crate::eval::{ProbeConfig, Representation, compare_with_random_init, conv_representation};
+use crate::losses::{accuracy, normalized_mse, nt_xent_logits, output_spread};
+use crate::nn::{ConvEncoderConfig, Embedder, EmbedderConfig, MlpHead, MlpHeadConfig, ema_update};
+use crate::{Error, Result};
+
+/// The temperature the widget's view-matching picture uses (BYOL itself has none).
+const DISPLAY_TEMPERATURE: f64 = 0.1;
+
+/// Hyperparameters of BYOL. Missing fields take the defaults below; unknown ones are refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ByolConfig {
+    /// Dataset to train on.
+    pub dataset: DatasetName,
+    /// Images per step (at least 2: the collapse monitor is a spread over the batch).
+    pub batch_size: usize,
+    /// Momentum `m` of the target network, in `[0, 1)`.
+    pub momentum: f64,
+    /// Adam's learning rate.
+    pub learning_rate: f64,
+    /// Size of the projection (and of the prediction).
+    pub projection: usize,
+    /// The predictor on the online branch. Off: the online projection itself must match the
+    /// target's.
+    pub predictor: bool,
+    /// The stop-gradient. Off: the target is the online network itself (no EMA copy), with
+    /// gradients through both branches, the setting in which SimSiam showed the collapse.
+    pub stop_gradient: bool,
+    /// The augmentations that make the two views.
+    pub augment: AugmentConfig,
+    /// Seed of the weight init, the batch order and the augmentations.
+    pub seed: u64,
+}
+
+impl Default for ByolConfig {
+    fn default() -> Self {
+        ByolConfig {
+            dataset: DatasetName::Mnist,
+            batch_size: 64,
+            momentum: 0.99,
+            learning_rate: 1e-3,
+            projection: 64,
+            predictor: true,
+            stop_gradient: true,
+            augment: AugmentConfig::default(),
+            seed: 42,
+        }
+    }
+}
+
+impl ByolConfig {
+    /// Check every field; the error names the field.
+    pub fn validate(&self, data: &TrainingData) -> Result<()> {
+        validate_dataset(self.dataset, data)?;
+        if self.batch_size < 2 {
+            return Err(Error::config(
+                "batch_size",
+                format!(
+                    "must be at least 2 (the collapse monitor measures a spread over the batch), got {}",
+                    self.batch_size
+                ),
+            ));
+        }
+        validate_batch_size("batch_size", self.batch_size, MAX_BATCH_SIZE, data)?;
+        if !(0.0..1.0).contains(&self.momentum) {
+            return Err(Error::config(
+                "momentum",
+                format!(
+                    "must be at least 0 and less than 1 (1 would freeze the target), got {}",
+                    self.momentum
+                ),
+            ));
+        }
+        validate_learning_rate("learning_rate", self.learning_rate)?;
+        validate_projection("projection", self.projection)?;
+        validate_augment(&self.augment)
+    }
+}
+
+/// The online network: encoder, projection head, predictor.
+#[derive(Module, Debug)]
+pub struct ByolOnline {
+    /// Encoder and projection head (what the target copies).
+    pub net: Embedder,
+    /// The predictor `q`, an MLP from projection to projection.
+    pub predictor: MlpHead,
+}
+
+impl ByolOnline {
+    /// Projections and predictions of a batch (the prediction is the projection when the
+    /// predictor is switched off).
+    ///
+    /// # Shapes
+    /// - images: `[batch, 1, 28, 28]`
+    /// - output: projections `[batch, projection]`, predictions `[batch, projection]`
+    pub fn forward(&self, images: Tensor<4>, predictor: bool) -> (Tensor<2>, Tensor<2>) {
+        let z = self.net.forward(images);
+        let p = if predictor {
+            self.predictor.forward(z.clone())
+        } else {
+            z.clone()
+        };
+        (z, p)
+    }
+}
+
+/// A BYOL training session's state.
+pub struct Byol {
+    config: ByolConfig,
+    data: TrainingData,
+    device: Device,
+    online: Trainer<ByolOnline>,
+    target: Embedder,
+    sampler: BatchSampler,
+    views_rng: StdRng,
+    examples_rng: StdRng,
+}
+
+impl Byol {
+    /// A fresh session; `config` must have been validated against `data`.
+    pub fn new(config: ByolConfig, data: &TrainingData, compute: &Compute) -> Self {
+        Self::on_device(config, data.clone(), compute.device.clone().autodiff())
+    }
+
+    fn on_device(config: ByolConfig, data: TrainingData, device: Device) -> Self {
+        device.seed(config.seed);
+        let net = EmbedderConfig::new()
+            .with_projection(config.projection)
+            .init(&device);
+        // A copy by an EMA step with m = 0 (see `Moco`: a clone of a fresh module shares its
+        // lazy parameters).
+        let target = ema_update(net.clone(), &net, 0.0);
+        let predictor = MlpHeadConfig::new(config.projection, config.projection).init(&device);
+        Byol {
+            online: Trainer::new(ByolOnline { net, predictor }),
+            target,
+            sampler: BatchSampler::new(data.train.len(), config.seed),
+            views_rng: StdRng::seed_from_u64(config.seed ^ 0x51C1),
+            examples_rng: StdRng::seed_from_u64(config.seed ^ 0xE8A),
+            data,
+            device,
+            config,
+        }
+    }
+
+    /// One step on a given batch: two views; each view's prediction regresses the target's
+    /// projection of the other view; Adam on the online network, momentum for the target.
+    /// Metrics: the loss, the collapse monitor of the online projections, and the share of
+    /// views whose most similar other view is their partner (not trained for: a read-out).
+    ///
+    /// # Shapes
+    /// - images: `[batch, 1, 28, 28]`
+    pub fn train_on(&mut self, images: Tensor<4>) {
+        let (v1, v2) = two_views(images.autodiff(), &self.config.augment, &mut self.views_rng);
+        let predictor = self.config.predictor;
+        let (z1, p1) = self.online.model.forward(v1.clone(), predictor); // [b, d] each
+        let (z2, p2) = self.online.model.forward(v2.clone(), predictor);
+        let (t1, t2) = if self.config.stop_gradient {
+            (
+                self.target.forward(v1).detach(),
+                self.target.forward(v2).detach(),
+            )
+        } else {
+            (z1.clone(), z2.clone())
+        };
+        let loss = (normalized_mse(p1, t2) + normalized_mse(p2, t1)) / 2.0;
+        let spread = output_spread(z1.clone().detach());
+        let (logits, partners) = nt_xent_logits(z1.detach(), z2.detach(), DISPLAY_TEMPERATURE);
+        let acc = accuracy(logits, partners);
+        self.online.minimize(
+            self.config.learning_rate,
+            loss,
+            [("accuracy", acc), ("output_spread", spread)],
+        );
+        if self.config.stop_gradient {
+            self.target = ema_update(
+                self.target.clone(),
+                &self.online.model.net,
+                self.config.momentum,
+            );
+        }
+    }
+}
+
+impl Method for Byol {
+    fn train(&mut self, steps: usize) {
+        for _ in 0..steps {
+            let indices = self.sampler.next_batch(self.config.batch_size);
+            let batch = self.data.train.batch(&indices);
+            self.train_on(batch);
+        }
+    }
+
+    fn step(&self) -> u64 {
+        self.online.steps()
+    }
+
+    fn take_metrics(&mut self) -> PendingMetrics {
+        self.online.take_metrics()
+    }
+
+    fn examples(&mut self, count: usize) -> PendingExamples {
+        let views = held_out_views(
+            &self.data.held_out,
+            count,
+            &self.config.augment,
+            &mut self.examples_rng,
+        );
+        let net = self.online.model.net.valid();
+        let projections = (net.forward(views.0.clone()), net.forward(views.1.clone()));
+        view_examples(views, projections, DISPLAY_TEMPERATURE)
+    }
+
+    fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
+        let model = self.online.model.net.valid();
+        let data = self.data.clone();
+        Box::pin(async move {
+            let probe = compare_with_random_init(
+                &model.encoder,
+                &ConvEncoderConfig::new(),
+                &data,
+                &ProbeConfig::default(),
+            )
+            .await?;
+            Ok(Evaluation {
+                pretext_accuracy: None,
+                probe: Some(probe),
+                clustering: None,
+            })
+        })
+    }
+
+    fn representation(&self, grid: usize) -> Option<Box<dyn Representation>> {
+        Some(conv_representation(&self.online.model.net.encoder, grid))
+    }
+
+    fn reset(&mut self) {
+        *self = Byol::on_device(self.config.clone(), self.data.clone(), self.device.clone());
+    }
+}
