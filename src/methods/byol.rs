@@ -12,22 +12,20 @@
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use super::simclr::validate_projection;
-use super::views::{held_out_views, two_views, validate_augment, view_examples};
+use super::views::{ViewSource, validate_augment};
 use super::{
     Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, PendingExamples, PendingMetrics, Trainer,
-    TrainingData, validate_batch_size, validate_dataset, validate_learning_rate,
+    TrainingData, probe_evaluation, validate_batch_size, validate_dataset, validate_learning_rate,
 };
 use crate::backend::Compute;
+use crate::data::DatasetName;
 use crate::data::augment::AugmentConfig;
-use crate::data::{BatchSampler, DatasetName};
-use crate::eval::{ProbeConfig, Representation, compare_with_random_init, conv_representation};
+use crate::eval::{Representation, conv_representation};
 use crate::losses::{accuracy, normalized_mse, nt_xent_logits, output_spread};
-use crate::nn::{ConvEncoderConfig, Embedder, EmbedderConfig, MlpHead, MlpHeadConfig, ema_update};
+use crate::nn::{Embedder, EmbedderConfig, MlpHead, MlpHeadConfig, ema_update};
 use crate::{Error, Result};
 
 /// The temperature the widget's view-matching picture uses (BYOL itself has none).
@@ -134,13 +132,10 @@ impl ByolOnline {
 /// A BYOL training session's state.
 pub struct Byol {
     config: ByolConfig,
-    data: TrainingData,
     device: Device,
     online: Trainer<ByolOnline>,
     target: Embedder,
-    sampler: BatchSampler,
-    views_rng: StdRng,
-    examples_rng: StdRng,
+    views: ViewSource,
 }
 
 impl Byol {
@@ -161,10 +156,7 @@ impl Byol {
         Byol {
             online: Trainer::new(ByolOnline { net, predictor }),
             target,
-            sampler: BatchSampler::new(data.train.len(), config.seed),
-            views_rng: StdRng::seed_from_u64(config.seed ^ 0x51C1),
-            examples_rng: StdRng::seed_from_u64(config.seed ^ 0xE8A),
-            data,
+            views: ViewSource::new(data, config.seed),
             device,
             config,
         }
@@ -178,7 +170,7 @@ impl Byol {
     /// # Shapes
     /// - images: `[batch, 1, 28, 28]`
     pub fn train_on(&mut self, images: Tensor<4>) {
-        let (v1, v2) = two_views(images.autodiff(), &self.config.augment, &mut self.views_rng);
+        let (v1, v2) = self.views.views(images, &self.config.augment);
         let predictor = self.config.predictor;
         let (z1, p1) = self.online.model.forward(v1.clone(), predictor); // [b, d] each
         let (z2, p2) = self.online.model.forward(v2.clone(), predictor);
@@ -212,8 +204,7 @@ impl Byol {
 impl Method for Byol {
     fn train(&mut self, steps: usize) {
         for _ in 0..steps {
-            let indices = self.sampler.next_batch(self.config.batch_size);
-            let batch = self.data.train.batch(&indices);
+            let batch = self.views.next_batch(self.config.batch_size);
             self.train_on(batch);
         }
     }
@@ -227,34 +218,15 @@ impl Method for Byol {
     }
 
     fn examples(&mut self, count: usize) -> PendingExamples {
-        let views = held_out_views(
-            &self.data.held_out,
-            count,
-            &self.config.augment,
-            &mut self.examples_rng,
-        );
         let net = self.online.model.net.valid();
-        let projections = (net.forward(views.0.clone()), net.forward(views.1.clone()));
-        view_examples(views, projections, DISPLAY_TEMPERATURE)
+        self.views
+            .examples(count, &self.config.augment, &net, DISPLAY_TEMPERATURE)
     }
 
     fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
         let model = self.online.model.net.valid();
-        let data = self.data.clone();
-        Box::pin(async move {
-            let probe = compare_with_random_init(
-                &model.encoder,
-                &ConvEncoderConfig::new(),
-                &data,
-                &ProbeConfig::default(),
-            )
-            .await?;
-            Ok(Evaluation {
-                pretext_accuracy: None,
-                probe: Some(probe),
-                clustering: None,
-            })
-        })
+        let data = self.views.data().clone();
+        Box::pin(async move { probe_evaluation(&model.encoder, &data, None).await })
     }
 
     fn representation(&self, grid: usize) -> Option<Box<dyn Representation>> {
@@ -262,6 +234,7 @@ impl Method for Byol {
     }
 
     fn reset(&mut self) {
-        *self = Byol::on_device(self.config.clone(), self.data.clone(), self.device.clone());
+        let data = self.views.data().clone();
+        *self = Byol::on_device(self.config.clone(), data, self.device.clone());
     }
 }

@@ -27,14 +27,12 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, PendingExamples, PendingMetrics, Trainer,
-    TrainingData, validate_batch_size, validate_dataset, validate_learning_rate,
+    TrainingData, probe_evaluation, validate_batch_size, validate_dataset, validate_learning_rate,
 };
 use crate::backend::Compute;
 use crate::data::transforms::{assemble_board, cut_tiles};
 use crate::data::{BatchSampler, DatasetName, index_tensor};
-use crate::eval::{
-    ProbeConfig, Representation, compare_with_random_init, conv_representation, held_out_accuracy,
-};
+use crate::eval::{Representation, conv_representation, held_out_accuracy};
 use crate::losses::accuracy;
 use crate::nn::{ConvEncoder, ConvEncoderConfig, MlpHead, MlpHeadConfig};
 use crate::{Error, Result};
@@ -450,18 +448,7 @@ impl Method for Jigsaw {
         Box::pin(async move {
             let pretext =
                 pretext_accuracy(&model, &puzzles, n, &device, data.held_out.len()).await?;
-            let probe = compare_with_random_init(
-                &model.encoder,
-                &ConvEncoderConfig::new(),
-                &data,
-                &ProbeConfig::default(),
-            )
-            .await?;
-            Ok(Evaluation {
-                pretext_accuracy: Some(pretext),
-                probe: Some(probe),
-                clustering: None,
-            })
+            probe_evaluation(&model.encoder, &data, Some(pretext)).await
         })
     }
 

@@ -11,24 +11,20 @@
 
 use burn::module::Module;
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
 use super::simclr::validate_projection;
-use super::views::{
-    held_out_views, two_views, validate_augment, validate_temperature, view_examples,
-};
+use super::views::{ViewSource, validate_augment, validate_temperature};
 use super::{
     Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, PendingExamples, PendingMetrics, Trainer,
-    TrainingData, validate_batch_size, validate_dataset, validate_learning_rate,
+    TrainingData, probe_evaluation, validate_batch_size, validate_dataset, validate_learning_rate,
 };
 use crate::backend::Compute;
+use crate::data::DatasetName;
 use crate::data::augment::AugmentConfig;
-use crate::data::{BatchSampler, DatasetName};
-use crate::eval::{ProbeConfig, Representation, compare_with_random_init, conv_representation};
+use crate::eval::{Representation, conv_representation};
 use crate::losses::{accuracy, cosine_logits, cross_entropy};
-use crate::nn::{ConvEncoderConfig, Embedder, EmbedderConfig, KeyQueue, ema_update};
+use crate::nn::{Embedder, EmbedderConfig, KeyQueue, ema_update};
 use crate::{Error, Result};
 
 /// Hyperparameters of MoCo. Missing fields take the defaults below; unknown ones are refused.
@@ -107,14 +103,11 @@ impl MocoConfig {
 /// A MoCo training session's state.
 pub struct Moco {
     config: MocoConfig,
-    data: TrainingData,
     device: Device,
     query: Trainer<Embedder>,
     key: Embedder,
     queue: KeyQueue,
-    sampler: BatchSampler,
-    views_rng: StdRng,
-    examples_rng: StdRng,
+    views: ViewSource,
 }
 
 impl Moco {
@@ -137,10 +130,7 @@ impl Moco {
             queue: KeyQueue::new(config.queue_size, config.projection, &device),
             query: Trainer::new(query),
             key,
-            sampler: BatchSampler::new(data.train.len(), config.seed),
-            views_rng: StdRng::seed_from_u64(config.seed ^ 0x51C1),
-            examples_rng: StdRng::seed_from_u64(config.seed ^ 0xE8A),
-            data,
+            views: ViewSource::new(data, config.seed),
             device,
             config,
         }
@@ -159,7 +149,7 @@ impl Moco {
     /// - images: `[batch, 1, 28, 28]`
     pub fn train_on(&mut self, images: Tensor<4>) {
         let batch = images.dims()[0];
-        let (v1, v2) = two_views(images.autodiff(), &self.config.augment, &mut self.views_rng);
+        let (v1, v2) = self.views.views(images, &self.config.augment);
         let q = self.query.model.forward(v1); // [b, projection]
         // No gradient reaches the key encoder: its output is a constant for this step.
         let k = self.key.forward(v2).detach(); // [b, projection]
@@ -183,8 +173,7 @@ impl Moco {
 impl Method for Moco {
     fn train(&mut self, steps: usize) {
         for _ in 0..steps {
-            let indices = self.sampler.next_batch(self.config.batch_size);
-            let batch = self.data.train.batch(&indices);
+            let batch = self.views.next_batch(self.config.batch_size);
             self.train_on(batch);
         }
     }
@@ -198,40 +187,19 @@ impl Method for Moco {
     }
 
     fn examples(&mut self, count: usize) -> PendingExamples {
-        let views = held_out_views(
-            &self.data.held_out,
-            count,
-            &self.config.augment,
-            &mut self.examples_rng,
-        );
         // Both views through the query encoder (the one the board evaluates): the picture shows
         // what it has learned. The key encoder trails it (m = 0.99: by ~100 steps), so
         // query-to-key similarities early on would mostly show that lag.
         let query = self.query.model.valid();
-        let projections = (
-            query.forward(views.0.clone()),
-            query.forward(views.1.clone()),
-        );
-        view_examples(views, projections, self.config.temperature)
+        let config = &self.config;
+        self.views
+            .examples(count, &config.augment, &query, config.temperature)
     }
 
     fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
         let model = self.query.model.valid();
-        let data = self.data.clone();
-        Box::pin(async move {
-            let probe = compare_with_random_init(
-                &model.encoder,
-                &ConvEncoderConfig::new(),
-                &data,
-                &ProbeConfig::default(),
-            )
-            .await?;
-            Ok(Evaluation {
-                pretext_accuracy: None,
-                probe: Some(probe),
-                clustering: None,
-            })
-        })
+        let data = self.views.data().clone();
+        Box::pin(async move { probe_evaluation(&model.encoder, &data, None).await })
     }
 
     fn representation(&self, grid: usize) -> Option<Box<dyn Representation>> {
@@ -240,6 +208,7 @@ impl Method for Moco {
     }
 
     fn reset(&mut self) {
-        *self = Moco::on_device(self.config.clone(), self.data.clone(), self.device.clone());
+        let data = self.views.data().clone();
+        *self = Moco::on_device(self.config.clone(), data, self.device.clone());
     }
 }

@@ -390,6 +390,28 @@ pub trait Method {
     }
 }
 
+/// The evaluation of a representation method: the linear probe of its frozen (`.valid()`)
+/// encoder against random-init encoders of the same shape, with the method's held-out pretext
+/// accuracy when it has one.
+pub async fn probe_evaluation(
+    encoder: &crate::nn::ConvEncoder,
+    data: &TrainingData,
+    pretext_accuracy: Option<f64>,
+) -> Result<Evaluation> {
+    let probe = crate::eval::compare_with_random_init(
+        encoder,
+        &crate::nn::ConvEncoderConfig::new(),
+        data,
+        &crate::eval::ProbeConfig::default(),
+    )
+    .await?;
+    Ok(Evaluation {
+        pretext_accuracy,
+        probe: Some(probe),
+        clustering: None,
+    })
+}
+
 /// Sums of per-step scalar metrics, kept on the device until a report reads them.
 #[derive(Debug, Default)]
 pub struct MetricAccumulator {

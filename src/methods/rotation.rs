@@ -14,15 +14,13 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, PendingExamples, PendingMetrics, Trainer,
-    TrainingData, validate_batch_size, validate_dataset, validate_learning_rate,
+    TrainingData, probe_evaluation, validate_batch_size, validate_dataset, validate_learning_rate,
 };
 use crate::Result;
 use crate::backend::Compute;
 use crate::data::transforms::all_rotations;
 use crate::data::{BatchSampler, DatasetName, DeviceImages};
-use crate::eval::{
-    ProbeConfig, Representation, compare_with_random_init, conv_representation, held_out_accuracy,
-};
+use crate::eval::{Representation, conv_representation, held_out_accuracy};
 use crate::losses::accuracy;
 use crate::nn::{ConvEncoder, ConvEncoderConfig, MlpHead, MlpHeadConfig};
 
@@ -186,18 +184,7 @@ impl Method for Rotation {
         let data = self.data.clone();
         Box::pin(async move {
             let pretext = pretext_accuracy(&model, &data.held_out).await?;
-            let probe = compare_with_random_init(
-                &model.encoder,
-                &ConvEncoderConfig::new(),
-                &data,
-                &ProbeConfig::default(),
-            )
-            .await?;
-            Ok(Evaluation {
-                pretext_accuracy: Some(pretext),
-                probe: Some(probe),
-                clustering: None,
-            })
+            probe_evaluation(&model.encoder, &data, Some(pretext)).await
         })
     }
 

@@ -14,22 +14,18 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
 
-use super::views::{
-    held_out_views, two_views, validate_augment, validate_temperature, view_examples,
-};
+use super::views::{ViewSource, two_views, validate_augment, validate_temperature};
 use super::{
     Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, PendingExamples, PendingMetrics, Trainer,
-    TrainingData, validate_batch_size, validate_dataset, validate_learning_rate,
+    TrainingData, probe_evaluation, validate_batch_size, validate_dataset, validate_learning_rate,
 };
 use crate::Result;
 use crate::backend::Compute;
 use crate::data::augment::AugmentConfig;
-use crate::data::{BatchSampler, DatasetName, DeviceImages};
-use crate::eval::{
-    ProbeConfig, Representation, compare_with_random_init, conv_representation, held_out_accuracy,
-};
+use crate::data::{DatasetName, DeviceImages};
+use crate::eval::{Representation, conv_representation, held_out_accuracy};
 use crate::losses::{accuracy, cross_entropy, nt_xent_logits};
-use crate::nn::{ConvEncoderConfig, Embedder, EmbedderConfig};
+use crate::nn::{Embedder, EmbedderConfig};
 
 /// Hyperparameters of SimCLR. Missing fields take the defaults below; unknown ones are refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -106,12 +102,9 @@ pub fn validate_projection(field: &str, size: usize) -> Result<()> {
 /// A SimCLR training session's state.
 pub struct SimClr {
     config: SimClrConfig,
-    data: TrainingData,
     device: Device,
     net: Trainer<Embedder>,
-    sampler: BatchSampler,
-    views_rng: StdRng,
-    examples_rng: StdRng,
+    views: ViewSource,
 }
 
 impl SimClr {
@@ -127,10 +120,7 @@ impl SimClr {
             .init(&device);
         SimClr {
             net: Trainer::new(net),
-            sampler: BatchSampler::new(data.train.len(), config.seed),
-            views_rng: StdRng::seed_from_u64(config.seed ^ 0x51C1),
-            examples_rng: StdRng::seed_from_u64(config.seed ^ 0xE8A),
-            data,
+            views: ViewSource::new(data, config.seed),
             device,
             config,
         }
@@ -143,7 +133,7 @@ impl SimClr {
     /// # Shapes
     /// - images: `[batch, 1, 28, 28]`
     pub fn train_on(&mut self, images: Tensor<4>) {
-        let (v1, v2) = two_views(images.autodiff(), &self.config.augment, &mut self.views_rng);
+        let (v1, v2) = self.views.views(images, &self.config.augment);
         let z1 = self.net.model.forward(v1); // [b, projection]
         let z2 = self.net.model.forward(v2); // [b, projection]
         let (logits, partners) = nt_xent_logits(z1, z2, self.config.temperature); // [2b, 2b]
@@ -157,8 +147,7 @@ impl SimClr {
 impl Method for SimClr {
     fn train(&mut self, steps: usize) {
         for _ in 0..steps {
-            let indices = self.sampler.next_batch(self.config.batch_size);
-            let batch = self.data.train.batch(&indices);
+            let batch = self.views.next_batch(self.config.batch_size);
             self.train_on(batch);
         }
     }
@@ -172,38 +161,19 @@ impl Method for SimClr {
     }
 
     fn examples(&mut self, count: usize) -> PendingExamples {
-        let views = held_out_views(
-            &self.data.held_out,
-            count,
-            &self.config.augment,
-            &mut self.examples_rng,
-        );
-        let model = self.net.model.valid();
-        let projections = (
-            model.forward(views.0.clone()),
-            model.forward(views.1.clone()),
-        );
-        view_examples(views, projections, self.config.temperature)
+        let net = self.net.model.valid();
+        let config = &self.config;
+        self.views
+            .examples(count, &config.augment, &net, config.temperature)
     }
 
     fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
         let model = self.net.model.valid();
         let config = self.config.clone();
-        let data = self.data.clone();
+        let data = self.views.data().clone();
         Box::pin(async move {
             let pretext = pair_accuracy(&model, &data.held_out, &config).await?;
-            let probe = compare_with_random_init(
-                &model.encoder,
-                &ConvEncoderConfig::new(),
-                &data,
-                &ProbeConfig::default(),
-            )
-            .await?;
-            Ok(Evaluation {
-                pretext_accuracy: Some(pretext),
-                probe: Some(probe),
-                clustering: None,
-            })
+            probe_evaluation(&model.encoder, &data, Some(pretext)).await
         })
     }
 
@@ -212,7 +182,8 @@ impl Method for SimClr {
     }
 
     fn reset(&mut self) {
-        *self = SimClr::on_device(self.config.clone(), self.data.clone(), self.device.clone());
+        let data = self.views.data().clone();
+        *self = SimClr::on_device(self.config.clone(), data, self.device.clone());
     }
 }
 

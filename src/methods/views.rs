@@ -5,13 +5,14 @@
 
 use burn::tensor::Tensor;
 use burn::tensor::activation::softmax;
-use rand::RngExt;
 use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
 
-use super::PendingExamples;
-use crate::data::DeviceImages;
+use super::{PendingExamples, TrainingData};
 use crate::data::augment::{AugmentConfig, augment};
+use crate::data::{BatchSampler, DeviceImages};
 use crate::losses::nt_xent_logits;
+use crate::nn::Embedder;
 use crate::{Error, Result};
 
 /// Two independent random views of every image.
@@ -83,5 +84,56 @@ pub fn view_examples(
         class_names: (0..2 * n)
             .map(|i| format!("image {} view {}", i % n + 1, i / n + 1))
             .collect(),
+    }
+}
+
+/// Where a two-view method's images come from, kept the same way by each: the training batches
+/// in a seeded order, the random views, and the held-out views of the widget's examples.
+pub struct ViewSource {
+    data: TrainingData,
+    sampler: BatchSampler,
+    rng: StdRng,
+    examples_rng: StdRng,
+}
+
+impl ViewSource {
+    /// Batches of `data`'s training part, everything seeded from `seed`.
+    pub fn new(data: TrainingData, seed: u64) -> Self {
+        ViewSource {
+            sampler: BatchSampler::new(data.train.len(), seed),
+            rng: StdRng::seed_from_u64(seed ^ 0x51C1),
+            examples_rng: StdRng::seed_from_u64(seed ^ 0xE8A),
+            data,
+        }
+    }
+
+    /// The data the views come from.
+    pub fn data(&self) -> &TrainingData {
+        &self.data
+    }
+
+    /// The next training batch, `[batch_size, 1, 28, 28]`.
+    pub fn next_batch(&mut self, batch_size: usize) -> Tensor<4> {
+        let indices = self.sampler.next_batch(batch_size);
+        self.data.train.batch(&indices)
+    }
+
+    /// Two random views of `images`, on the autodiff device (see [`two_views`]).
+    pub fn views(&mut self, images: Tensor<4>, config: &AugmentConfig) -> (Tensor<4>, Tensor<4>) {
+        two_views(images.autodiff(), config, &mut self.rng)
+    }
+
+    /// The widget's examples (see [`view_examples`]): `count / 2` held-out images, two views
+    /// each, both projected by `net`.
+    pub fn examples(
+        &mut self,
+        count: usize,
+        config: &AugmentConfig,
+        net: &Embedder,
+        temperature: f64,
+    ) -> PendingExamples {
+        let views = held_out_views(&self.data.held_out, count, config, &mut self.examples_rng);
+        let projections = (net.forward(views.0.clone()), net.forward(views.1.clone()));
+        view_examples(views, projections, temperature)
     }
 }
