@@ -5,6 +5,7 @@
 
 pub mod augment;
 pub mod format;
+pub mod shapes;
 pub mod transforms;
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
