@@ -275,4 +275,31 @@ mod tests {
         let high = nt_xent(tensor(&a), tensor(&shuffled), 0.1).into_scalar::<f32>();
         assert!(low < 0.5 && high > 2.0, "{low} {high}");
     }
+
+    #[test]
+    fn byol_loss_and_collapse_monitor_match_their_closed_forms() {
+        let device = Device::flex();
+        let rows = |v: Vec<f32>, d: usize| {
+            let n = v.len() / d;
+            Tensor::<2>::from_data(TensorData::new(v, [n, d]), &device)
+        };
+        let a = rows(vec![1.0, 2.0, 0.0, 0.0, 0.0, 3.0], 3);
+        // Same direction: 0 (whatever the length); opposite: 4; orthogonal: 2.
+        let same = normalized_mse(a.clone(), a.clone() * 5.0).into_scalar::<f32>();
+        let opposite = normalized_mse(a.clone(), a.clone().neg()).into_scalar::<f32>();
+        let orthogonal = normalized_mse(rows(vec![1.0, 0.0, 0.0], 3), rows(vec![0.0, 2.0, 0.0], 3))
+            .into_scalar::<f32>();
+        assert!(
+            same.abs() < 1e-6 && (opposite - 4.0).abs() < 1e-5 && (orthogonal - 2.0).abs() < 1e-6
+        );
+        // Collapsed outputs (all alike): 0. The d one-hot rows of d = 4 dimensions: each
+        // dimension is 1 once in 4, std sqrt(3) / 4, times sqrt(4).
+        let collapsed =
+            output_spread(rows(vec![1.0, 2.0, 3.0, 4.0].repeat(5), 4)).into_scalar::<f32>();
+        assert!(collapsed.abs() < 1e-6, "{collapsed}");
+        let mut eye = vec![0.0f32; 16];
+        (0..4).for_each(|i| eye[i * 5] = 3.0);
+        let spread = output_spread(rows(eye, 4)).into_scalar::<f32>();
+        assert!((spread - 3f32.sqrt() / 2.0).abs() < 1e-5, "{spread}");
+    }
 }
