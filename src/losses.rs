@@ -294,8 +294,7 @@ mod tests {
         );
         // Collapsed outputs (all alike): 0. The d one-hot rows of d = 4 dimensions: each
         // dimension is 1 once in 4, std sqrt(3) / 4, times sqrt(4).
-        let collapsed =
-            output_spread(rows(vec![1.0, 2.0, 3.0, 4.0].repeat(5), 4)).into_scalar::<f32>();
+        let collapsed = output_spread(rows([1.0, 2.0, 3.0, 4.0].repeat(5), 4)).into_scalar::<f32>();
         assert!(collapsed.abs() < 1e-6, "{collapsed}");
         let mut eye = vec![0.0f32; 16];
         (0..4).for_each(|i| eye[i * 5] = 3.0);
