@@ -98,9 +98,9 @@ mod cli {
         /// Method to train.
         #[arg(long, default_value = "rotation")]
         method: String,
-        /// Dataset: mnist or fashion.
-        #[arg(long, default_value = "mnist")]
-        dataset: String,
+        /// Dataset: mnist or fashion (default mnist; CLIP takes none, it draws captioned shapes).
+        #[arg(long)]
+        dataset: Option<String>,
         /// Steps to train (ignored when --seconds is given).
         #[arg(long, default_value_t = 300)]
         steps: u64,
@@ -241,7 +241,10 @@ mod cli {
         let object = value
             .as_object_mut()
             .ok_or_else(|| Error::config("config", "not an object"))?;
-        object.insert("dataset".into(), args.dataset.clone().into());
+        if let Some(dataset) = &args.dataset {
+            // Refused for a method without a dataset (CLIP) as an unknown field.
+            object.insert("dataset".into(), dataset.clone().into());
+        }
         if let Some(b) = args.batch_size {
             object.insert("batch_size".into(), b.into());
         }
@@ -265,14 +268,23 @@ mod cli {
     fn train(args: &Common, evaluate: bool) -> Result<()> {
         let config = method_config(args)?;
         let compute = Compute::native(args.backend.parse::<BackendRequest>()?)?;
-        let data = load(config.dataset(), &args.data_dir, &compute)?;
-        let mut session = Session::new(config.clone(), &data, &compute)?;
+        let data = match config.dataset() {
+            Some(dataset) => Some(load(dataset, &args.data_dir, &compute)?),
+            None => None,
+        };
+        let mut session = Session::new(config.clone(), data.as_ref(), &compute)?;
+        let on = match (config.dataset(), &data) {
+            (Some(dataset), Some(data)) => format!(
+                "{} ({} training / {} held-out images)",
+                dataset.as_str(),
+                data.train.len(),
+                data.held_out.len()
+            ),
+            _ => "captioned shapes".to_string(),
+        };
         eprintln!(
-            "{} on {} ({} training / {} held-out images), backend: {}",
+            "{} on {on}, backend: {}",
             config.name(),
-            config.dataset().as_str(),
-            data.train.len(),
-            data.held_out.len(),
             compute.description
         );
 
@@ -365,6 +377,26 @@ mod cli {
                 if let Some(f) = &c.features {
                     println!("k-means on the trained encoder's features: {}", show(f));
                 }
+            }
+            if let Some(z) = eval.zero_shot {
+                let a = z.held_out_attributes;
+                println!(
+                    "zero-shot on {} images of held-out shape-colour pairs: exact caption (of 128) {:.2}%, \
+                     shape-colour caption (of 16) {:.2}%; picked caption's shape {:.1}%, colour {:.1}%, \
+                     position {:.1}%, size {:.1}%",
+                    z.held_out_images,
+                    100.0 * z.held_out_captions,
+                    100.0 * z.held_out_pairs,
+                    100.0 * a.shape,
+                    100.0 * a.colour,
+                    100.0 * a.position,
+                    100.0 * a.size
+                );
+                println!(
+                    "exact caption (of 128) on {} fresh images of trained combinations: {:.2}%",
+                    z.seen_images,
+                    100.0 * z.seen_captions
+                );
             }
             println!("evaluation took {:.1} s", t.elapsed().as_secs_f64());
         }

@@ -13,7 +13,7 @@ use crate::backend::Compute;
 use crate::eval::Representation;
 use crate::methods::{
     ClusteringEvaluation, Evaluation, Examples, LocalFuture, Method, MethodConfig, PendingMetrics,
-    Report, TrainingData,
+    Report, TrainingData, ZeroShot,
 };
 use crate::{Error, Result};
 
@@ -65,9 +65,14 @@ impl PendingReport {
 }
 
 impl Session {
-    /// Validate `config` against `data` and build the method on `compute`.
-    pub fn new(config: MethodConfig, data: &TrainingData, compute: &Compute) -> Result<Self> {
-        let method = config.build(data, compute)?;
+    /// Validate `config` against `data` (the loaded dataset it names; `None` for CLIP, which
+    /// needs none) and build the method on `compute`.
+    pub fn new<'a>(
+        config: MethodConfig,
+        data: impl Into<Option<&'a TrainingData>>,
+        compute: &Compute,
+    ) -> Result<Self> {
+        let method = config.build(data.into(), compute)?;
         Ok(Session {
             config,
             method,
@@ -144,6 +149,22 @@ impl Session {
             ));
         }
         let pending = self.method.examples(count);
+        Ok(Box::pin(pending.read()))
+    }
+
+    /// Held-out images classified by typed candidate captions (CLIP only), as an owned future.
+    pub fn zero_shot(
+        &self,
+        candidates: &[String],
+        count: usize,
+    ) -> Result<LocalFuture<Result<ZeroShot>>> {
+        if count == 0 || count > MAX_EXAMPLES {
+            return Err(Error::config(
+                "count",
+                format!("must be between 1 and {MAX_EXAMPLES}, got {count}"),
+            ));
+        }
+        let pending = self.method.zero_shot(candidates, count)?;
         Ok(Box::pin(pending.read()))
     }
 

@@ -7,9 +7,11 @@
 //! squares, "circle" from blue circles) into one it has never seen (a red circle). Images are drawn
 //! on the host from a seed (a few thousand 3x28x28 images take milliseconds), then uploaded once.
 
+use burn::tensor::{Device, Tensor, TensorData};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
+use super::DeviceImages;
 use crate::{Error, Result};
 
 /// Shapes, in label order.
@@ -62,6 +64,52 @@ impl ShapeCaption {
             }
         }
         out
+    }
+
+    /// The captions whose shape-colour pair is (`held_out = true`) or is not kept out of
+    /// training, in [`ShapeCaption::all`] order.
+    pub fn split(held_out: bool) -> Vec<ShapeCaption> {
+        Self::all()
+            .into_iter()
+            .filter(|c| c.held_out() == held_out)
+            .collect()
+    }
+
+    /// Position in [`ShapeCaption::all`] (0..128).
+    pub fn index(&self) -> usize {
+        ((self.shape * COLOURS.len() + self.colour) * POSITIONS.len() + self.position) * SIZES.len()
+            + self.size
+    }
+
+    /// The caption at `index` of [`ShapeCaption::all`].
+    pub fn from_index(index: usize) -> ShapeCaption {
+        ShapeCaption {
+            size: index % SIZES.len(),
+            position: index / SIZES.len() % POSITIONS.len(),
+            colour: index / (SIZES.len() * POSITIONS.len()) % COLOURS.len(),
+            shape: index / (SIZES.len() * POSITIONS.len() * COLOURS.len()),
+        }
+    }
+
+    /// How well a typed `candidate` caption describes this image: `Some(n)` when every one of
+    /// its `n` attribute words (shape, colour, size, position; "a", "at", "the" do not count)
+    /// is true of the image, `None` when one is not. "a red circle" fits a small red circle at
+    /// the top left with 2 words, "a small red circle at the top left" with 5; the most words
+    /// wins, so the most specific candidate that fits is the one the image should pick.
+    pub fn fits(&self, candidate: &str) -> Result<Option<usize>> {
+        let bag = bag_of_words(candidate)?;
+        let own = bag_of_words(&self.text())?;
+        let mut words = 0;
+        for (i, word) in vocabulary().iter().enumerate() {
+            if bag[i] == 0.0 || STOP_WORDS.contains(word) {
+                continue;
+            }
+            if own[i] == 0.0 {
+                return Ok(None);
+            }
+            words += 1;
+        }
+        Ok(Some(words))
     }
 
     /// Whether this shape-colour pair is kept out of training.
@@ -121,22 +169,24 @@ pub struct CaptionedShapes {
 }
 
 impl CaptionedShapes {
-    /// `count` images of random captions from the training combinations (`held_out = false`) or
-    /// only from the held-out pairs (`true`), drawn from `seed`.
-    pub fn generate(count: usize, held_out: bool, seed: u64) -> Self {
-        let pool: Vec<ShapeCaption> = ShapeCaption::all()
-            .into_iter()
-            .filter(|c| c.held_out() == held_out)
-            .collect();
+    /// `per_caption` images of each of `captions`, drawn from `seed`, in rounds: image
+    /// `k * captions.len() + c` is the `k`-th image of caption `c`, so the first
+    /// `captions.len()` images show every caption once.
+    pub fn render(captions: &[ShapeCaption], per_caption: usize, seed: u64) -> Self {
         let mut rng = StdRng::seed_from_u64(seed);
+        let count = captions.len() * per_caption;
         let mut images = Vec::with_capacity(count * 3 * SIDE * SIDE);
-        let mut captions = Vec::with_capacity(count);
-        for _ in 0..count {
-            let caption = pool[rng.random_range(0..pool.len())];
-            images.extend(caption.render(&mut rng));
-            captions.push(caption);
+        let mut order = Vec::with_capacity(count);
+        for _ in 0..per_caption {
+            for caption in captions {
+                images.extend(caption.render(&mut rng));
+                order.push(*caption);
+            }
         }
-        CaptionedShapes { images, captions }
+        CaptionedShapes {
+            images,
+            captions: order,
+        }
     }
 
     /// Number of images.
@@ -148,11 +198,23 @@ impl CaptionedShapes {
     pub fn is_empty(&self) -> bool {
         self.captions.is_empty()
     }
+
+    /// Upload the images to `device`; the labels are the captions' [`ShapeCaption::index`].
+    pub fn upload(&self, device: &Device) -> DeviceImages {
+        let shape = [self.len(), 3, SIDE, SIDE];
+        DeviceImages {
+            images: Tensor::from_data(TensorData::new(self.images.clone(), shape), device),
+            labels: self.captions.iter().map(|c| c.index() as u8).collect(),
+        }
+    }
 }
+
+/// The words of a caption that name no attribute.
+const STOP_WORDS: [&str; 3] = ["a", "at", "the"];
 
 /// Every word the captions use, in a fixed order: the bag-of-words text encoder's input size.
 pub fn vocabulary() -> Vec<&'static str> {
-    let mut words: Vec<&'static str> = vec!["a", "at", "the"];
+    let mut words: Vec<&'static str> = STOP_WORDS.to_vec();
     words.extend(SIZES);
     words.extend(COLOURS.iter().map(|(name, _)| *name));
     words.extend(SHAPES);
@@ -210,18 +272,27 @@ mod tests {
         let all = ShapeCaption::all();
         assert_eq!(all.len(), 128);
         assert_eq!(all.iter().filter(|c| c.held_out()).count(), 4 * 4 * 2);
-        let train = CaptionedShapes::generate(500, false, 1);
+        let train = CaptionedShapes::render(&ShapeCaption::split(false), 5, 1);
+        assert_eq!(train.len(), 96 * 5);
         assert!(train.captions.iter().all(|c| !c.held_out()));
-        let test = CaptionedShapes::generate(100, true, 2);
+        // In rounds: the first 96 images show every training caption once.
+        assert_eq!(train.captions[..96], ShapeCaption::split(false)[..]);
+        assert_eq!(train.captions[96..192], ShapeCaption::split(false)[..]);
+        let test = CaptionedShapes::render(&ShapeCaption::split(true), 1, 2);
         assert!(test.captions.iter().all(|c| c.held_out()));
-        assert_eq!(train.images.len(), 500 * 3 * SIDE * SIDE);
+        assert_eq!(train.images.len(), 96 * 5 * 3 * SIDE * SIDE);
+        for (i, caption) in all.iter().enumerate() {
+            assert_eq!(caption.index(), i);
+            assert_eq!(ShapeCaption::from_index(i), *caption);
+        }
     }
 
     #[test]
     fn images_are_reproducible_coloured_and_in_range() {
-        let a = CaptionedShapes::generate(20, false, 7);
-        assert_eq!(a, CaptionedShapes::generate(20, false, 7));
-        assert_ne!(a, CaptionedShapes::generate(20, false, 8));
+        let captions = ShapeCaption::all();
+        let a = CaptionedShapes::render(&captions, 1, 7);
+        assert_eq!(a, CaptionedShapes::render(&captions, 1, 7));
+        assert_ne!(a, CaptionedShapes::render(&captions, 1, 8));
         for (i, caption) in a.captions.iter().enumerate() {
             let image = &a.images[i * 3 * SIDE * SIDE..(i + 1) * 3 * SIDE * SIDE];
             assert!(image.iter().all(|v| (0.0..=1.0).contains(v)));
@@ -263,5 +334,24 @@ mod tests {
             }
         }
         assert_eq!(vocabulary().len(), 3 + 2 + 4 + 4 + 4);
+    }
+
+    #[test]
+    fn a_candidate_fits_when_all_its_attribute_words_are_true() {
+        let image = ShapeCaption {
+            shape: 0,
+            colour: 0,
+            position: 2, // bottom left
+            size: 1,
+        };
+        let fits = |text: &str| image.fits(text).unwrap();
+        assert_eq!(fits("a red circle"), Some(2));
+        assert_eq!(fits("circle"), Some(1));
+        assert_eq!(fits("the left"), Some(1));
+        assert_eq!(fits(&image.text()), Some(5));
+        assert_eq!(fits("a blue circle"), None);
+        assert_eq!(fits("a red circle at the top left"), None);
+        assert_eq!(fits("a"), Some(0));
+        assert!(image.fits("a purple circle").is_err());
     }
 }

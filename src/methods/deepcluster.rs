@@ -466,6 +466,7 @@ impl Method for DeepCluster {
                 pretext_accuracy: None,
                 probe: Some(probe),
                 clustering: Some(clustering),
+                zero_shot: None,
             })
         })
     }

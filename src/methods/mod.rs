@@ -6,6 +6,7 @@
 //! host once per report, through one asynchronous [`Transaction`].
 
 pub mod byol;
+pub mod clip;
 pub mod deepcluster;
 pub mod jigsaw;
 pub mod moco;
@@ -28,6 +29,7 @@ use crate::losses::{accuracy, cross_entropy};
 use crate::{Error, Result};
 
 pub use byol::{Byol, ByolConfig};
+pub use clip::{Clip, ClipConfig, PendingZeroShot, ZeroShot, ZeroShotEvaluation};
 pub use deepcluster::{DeepCluster, DeepClusterConfig};
 pub use jigsaw::{Jigsaw, JigsawConfig};
 pub use moco::{Moco, MocoConfig};
@@ -69,17 +71,21 @@ pub enum MethodConfig {
     /// BYOL: online network + predictor against an EMA target, no negatives.
     #[serde(rename = "byol")]
     Byol(ByolConfig),
+    /// CLIP: images and captions in one embedding, on captioned shapes.
+    #[serde(rename = "clip")]
+    Clip(ClipConfig),
 }
 
 impl MethodConfig {
     /// Names accepted in the `method` field.
-    pub const NAMES: [&'static str; 6] = [
+    pub const NAMES: [&'static str; 7] = [
         "rotation",
         "jigsaw",
         "deepcluster",
         "simclr",
         "moco",
         "byol",
+        "clip",
     ];
 
     /// The method called `name` with its default hyperparameters.
@@ -91,6 +97,7 @@ impl MethodConfig {
             "simclr" => Ok(MethodConfig::SimClr(SimClrConfig::default())),
             "moco" => Ok(MethodConfig::Moco(MocoConfig::default())),
             "byol" => Ok(MethodConfig::Byol(ByolConfig::default())),
+            "clip" => Ok(MethodConfig::Clip(ClipConfig::default())),
             other => Err(Error::config(
                 "method",
                 format!(
@@ -133,6 +140,7 @@ impl MethodConfig {
             MethodConfig::SimClr(_) => MethodConfig::SimClr(source.fields()?),
             MethodConfig::Moco(_) => MethodConfig::Moco(source.fields()?),
             MethodConfig::Byol(_) => MethodConfig::Byol(source.fields()?),
+            MethodConfig::Clip(_) => MethodConfig::Clip(source.fields()?),
         })
     }
 
@@ -145,18 +153,21 @@ impl MethodConfig {
             MethodConfig::SimClr(_) => "simclr",
             MethodConfig::Moco(_) => "moco",
             MethodConfig::Byol(_) => "byol",
+            MethodConfig::Clip(_) => "clip",
         }
     }
 
-    /// The dataset the method trains on.
-    pub fn dataset(&self) -> DatasetName {
+    /// The shipped dataset the method trains on; `None` for CLIP, which draws its own
+    /// captioned shapes.
+    pub fn dataset(&self) -> Option<DatasetName> {
         match self {
-            MethodConfig::Rotation(c) => c.dataset,
-            MethodConfig::Jigsaw(c) => c.dataset,
-            MethodConfig::DeepCluster(c) => c.dataset,
-            MethodConfig::SimClr(c) => c.dataset,
-            MethodConfig::Moco(c) => c.dataset,
-            MethodConfig::Byol(c) => c.dataset,
+            MethodConfig::Rotation(c) => Some(c.dataset),
+            MethodConfig::Jigsaw(c) => Some(c.dataset),
+            MethodConfig::DeepCluster(c) => Some(c.dataset),
+            MethodConfig::SimClr(c) => Some(c.dataset),
+            MethodConfig::Moco(c) => Some(c.dataset),
+            MethodConfig::Byol(c) => Some(c.dataset),
+            MethodConfig::Clip(_) => None,
         }
     }
 
@@ -169,31 +180,42 @@ impl MethodConfig {
             MethodConfig::SimClr(c) => c.batch_size,
             MethodConfig::Moco(c) => c.batch_size,
             MethodConfig::Byol(c) => c.batch_size,
+            MethodConfig::Clip(c) => c.batch_size,
         }
     }
 
-    /// Check every field against the data it will run on; the error names the field.
-    pub fn validate(&self, data: &TrainingData) -> Result<()> {
+    /// Check every field against the data it will run on (the loaded dataset named by
+    /// [`MethodConfig::dataset`]; CLIP needs none); the error names the field.
+    pub fn validate(&self, data: Option<&TrainingData>) -> Result<()> {
+        let data = || {
+            data.ok_or_else(|| {
+                Error::config("dataset", format!("{} needs a loaded dataset", self.name()))
+            })
+        };
         match self {
-            MethodConfig::Rotation(c) => c.validate(data),
-            MethodConfig::Jigsaw(c) => c.validate(data),
-            MethodConfig::DeepCluster(c) => c.validate(data),
-            MethodConfig::SimClr(c) => c.validate(data),
-            MethodConfig::Moco(c) => c.validate(data),
-            MethodConfig::Byol(c) => c.validate(data),
+            MethodConfig::Rotation(c) => c.validate(data()?),
+            MethodConfig::Jigsaw(c) => c.validate(data()?),
+            MethodConfig::DeepCluster(c) => c.validate(data()?),
+            MethodConfig::SimClr(c) => c.validate(data()?),
+            MethodConfig::Moco(c) => c.validate(data()?),
+            MethodConfig::Byol(c) => c.validate(data()?),
+            MethodConfig::Clip(c) => c.validate(),
         }
     }
 
     /// Validate, then build the method on `compute`'s device.
-    pub fn build(&self, data: &TrainingData, compute: &Compute) -> Result<Box<dyn Method>> {
+    pub fn build(&self, data: Option<&TrainingData>, compute: &Compute) -> Result<Box<dyn Method>> {
         self.validate(data)?;
+        // `validate` refused a missing dataset for every method that needs one.
+        let data = || data.expect("validated");
         Ok(match self {
-            MethodConfig::Rotation(c) => Box::new(Rotation::new(c.clone(), data, compute)),
-            MethodConfig::Jigsaw(c) => Box::new(Jigsaw::new(c.clone(), data, compute)),
-            MethodConfig::DeepCluster(c) => Box::new(DeepCluster::new(c.clone(), data, compute)),
-            MethodConfig::SimClr(c) => Box::new(SimClr::new(c.clone(), data, compute)),
-            MethodConfig::Moco(c) => Box::new(Moco::new(c.clone(), data, compute)),
-            MethodConfig::Byol(c) => Box::new(Byol::new(c.clone(), data, compute)),
+            MethodConfig::Rotation(c) => Box::new(Rotation::new(c.clone(), data(), compute)),
+            MethodConfig::Jigsaw(c) => Box::new(Jigsaw::new(c.clone(), data(), compute)),
+            MethodConfig::DeepCluster(c) => Box::new(DeepCluster::new(c.clone(), data(), compute)),
+            MethodConfig::SimClr(c) => Box::new(SimClr::new(c.clone(), data(), compute)),
+            MethodConfig::Moco(c) => Box::new(Moco::new(c.clone(), data(), compute)),
+            MethodConfig::Byol(c) => Box::new(Byol::new(c.clone(), data(), compute)),
+            MethodConfig::Clip(c) => Box::new(Clip::new(c.clone(), compute)),
         })
     }
 }
@@ -388,6 +410,15 @@ pub trait Method {
     fn representation(&self, _grid: usize) -> Option<Box<dyn Representation>> {
         None
     }
+
+    /// For a method that reads captions (CLIP): held-out images classified by `candidates`,
+    /// captions a user typed (see [`ZeroShot`]).
+    fn zero_shot(&self, _candidates: &[String], _count: usize) -> Result<PendingZeroShot> {
+        Err(Error::config(
+            "method",
+            "only CLIP classifies images by captions",
+        ))
+    }
 }
 
 /// The evaluation of a representation method: the linear probe of its frozen (`.valid()`)
@@ -409,6 +440,7 @@ pub async fn probe_evaluation(
         pretext_accuracy,
         probe: Some(probe),
         clustering: None,
+        zero_shot: None,
     })
 }
 
@@ -532,10 +564,7 @@ impl PendingExamples {
             .execute_async()
             .await
             .map_err(|e| Error::Device(format!("reading the examples back failed: {e:?}")))?;
-        let pixels: Vec<u8> = data[0]
-            .iter::<f32>()
-            .map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8)
-            .collect();
+        let pixels = image_bytes(&data[0]);
         let probs: Vec<f32> = data[1].iter::<f32>().collect();
         let classes = self.class_names.len();
         let items = (0..count)
@@ -562,6 +591,13 @@ impl PendingExamples {
             probabilities: probs,
         })
     }
+}
+
+/// Image values in [0, 1] as bytes (0 = black), for drawing.
+pub fn image_bytes(data: &burn::tensor::TensorData) -> Vec<u8> {
+    data.iter::<f32>()
+        .map(|v| (v.clamp(0.0, 1.0) * 255.0).round() as u8)
+        .collect()
 }
 
 /// Example images ready to draw.
@@ -605,6 +641,8 @@ pub struct Evaluation {
     pub probe: Option<crate::eval::ProbeComparison>,
     /// Clustering scores against the true labels, if the method clusters.
     pub clustering: Option<ClusteringEvaluation>,
+    /// Zero-shot captioning of unseen combinations, if the method reads captions (CLIP).
+    pub zero_shot: Option<ZeroShotEvaluation>,
 }
 
 /// How well a clustering matches the true classes.

@@ -58,6 +58,9 @@ impl MlpHead {
 /// and the probes read the encoder's features before the head, which transfer better).
 #[derive(Config, Debug)]
 pub struct EmbedderConfig {
+    /// Channels of the input images (3 for CLIP's colour shapes).
+    #[config(default = 1)]
+    pub in_channels: usize,
     /// Hidden width of the projection head.
     #[config(default = 128)]
     pub hidden: usize,
@@ -78,7 +81,7 @@ pub struct Embedder {
 impl EmbedderConfig {
     /// Build the encoder (default [`crate::nn::ConvEncoderConfig`]) and its head on `device`.
     pub fn init(&self, device: &Device) -> Embedder {
-        let encoder = crate::nn::ConvEncoderConfig::new();
+        let encoder = crate::nn::ConvEncoderConfig::new().with_in_channels(self.in_channels);
         Embedder {
             projector: MlpHeadConfig::new(encoder.feature_dim(), self.projection)
                 .with_hidden(self.hidden)
@@ -92,7 +95,7 @@ impl Embedder {
     /// Project a batch of images.
     ///
     /// # Shapes
-    /// - images: `[batch, 1, 28, 28]`
+    /// - images: `[batch, in_channels, 28, 28]`
     /// - output: `[batch, projection]`
     pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
         self.projector.forward(self.encoder.forward(images))

@@ -135,6 +135,25 @@ pub fn backend_request(value: &JsValue) -> Result<BackendRequest> {
     }
 }
 
+/// The candidate captions of a zero-shot call: an array of strings.
+pub fn captions(value: &JsValue) -> Result<Vec<String>> {
+    let array = value
+        .dyn_ref::<js_sys::Array>()
+        .ok_or_else(|| Error::config("captions", "expected an array of caption strings"))?;
+    array
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            v.as_string().ok_or_else(|| {
+                Error::config(
+                    format!("captions[{i}]"),
+                    format!("expected a string, got {v:?}"),
+                )
+            })
+        })
+        .collect()
+}
+
 /// A dataset name from the page.
 pub fn dataset_name(name: &str) -> Result<DatasetName> {
     DatasetName::ALL

@@ -10,6 +10,8 @@
 //! const report = await session.report(); // { method, step, steps_per_second, metrics: [{name, value}] }
 //! const ex = await session.examples(16); // images + predictions to draw
 //! const ev = await session.evaluate();   // { pretext_accuracy, probe: { trained, random_init, ... } }
+//! const clip = create_session({ method: "clip" });              // no dataset: captioned shapes
+//! const zs = await clip.zero_shot(["a red circle", "a blue square"], 8); // typed captions
 //! session.reset(); session.dispose();
 //! const board = create_board({ steps: 300 }); // every method side by side (see `board`)
 //! ```
@@ -223,8 +225,14 @@ fn loaded_data(dataset: DatasetName) -> Result<TrainingData> {
 pub fn create_session(config: JsValue) -> Result<Session, JsError> {
     let config = config::method_config(&config).map_err(js_error)?;
     let compute = current_compute().map_err(js_error)?;
-    let data = loaded_data(config.dataset()).map_err(js_error)?;
-    let session = crate::session::Session::new(config, &data, &compute).map_err(js_error)?;
+    // CLIP names no dataset: it draws its own captioned shapes.
+    let data = config
+        .dataset()
+        .map(loaded_data)
+        .transpose()
+        .map_err(js_error)?;
+    let session =
+        crate::session::Session::new(config, data.as_ref(), &compute).map_err(js_error)?;
     Ok(Session {
         inner: Handle::new(session),
     })
@@ -282,6 +290,22 @@ impl Session {
         future_to_promise(async move {
             let evaluation = job.map_err(reject)?.await.map_err(reject)?;
             to_js(&evaluation).map_err(JsValue::from)
+        })
+    }
+
+    /// CLIP only: resolves to `count` held-out images (shape-colour pairs never trained on)
+    /// classified by `captions`, an array of candidate captions typed by the user: `{ rows,
+    /// cols, channels, pixels, candidates, captions, probabilities, predicted, expected,
+    /// accuracy }` (see the README). An empty caption or an unknown word is an error naming
+    /// the caption (`captions[2]: unknown word "purple"; ...`).
+    pub fn zero_shot(&self, captions: JsValue, count: f64) -> Promise {
+        let job = config::captions(&captions).and_then(|candidates| {
+            let count = config::count("count", count)?;
+            self.with(|s| s.zero_shot(&candidates, count))
+        });
+        future_to_promise(async move {
+            let zero_shot = job.map_err(reject)?.await.map_err(reject)?;
+            to_js(&zero_shot).map_err(JsValue::from)
         })
     }
 

@@ -27,7 +27,11 @@ pub fn small_mnist(n: usize, compute: &Compute) -> TrainingData {
 }
 
 /// Each JSON config must be refused with a config error naming its field.
-pub fn assert_refused(cases: &[(serde_json::Value, &str)], data: &TrainingData, compute: &Compute) {
+pub fn assert_refused<'a>(
+    cases: &[(serde_json::Value, &str)],
+    data: impl Into<Option<&'a TrainingData>> + Copy,
+    compute: &Compute,
+) {
     for (value, field) in cases {
         let result = MethodConfig::from_json(value.clone())
             .and_then(|config| Session::new(config, data, compute).map(|_| ()));

@@ -6,6 +6,7 @@ import { RotationWidget } from "./rotation-widget.js";
 import { JigsawWidget } from "./jigsaw-widget.js";
 import { DeepClusterWidget } from "./deepcluster-widget.js";
 import { SimClrWidget, MocoWidget, ByolWidget } from "./views-widget.js";
+import { ClipWidget } from "./clip-widget.js";
 import { BoardWidget } from "./board-widget.js";
 
 const badge = document.getElementById("backend");
@@ -30,6 +31,7 @@ async function main() {
     simclr: new SimClrWidget(document.getElementById("simclr")),
     moco: new MocoWidget(document.getElementById("moco")),
     byol: new ByolWidget(document.getElementById("byol")),
+    clip: new ClipWidget(document.getElementById("clip")),
     board: new BoardWidget(document.getElementById("board")),
   };
   window.playground = widgets;

@@ -77,10 +77,13 @@ export class MethodWidget {
     writeHash(this.method, config, Object.keys(this.fields));
     try {
       const w = await bindings();
-      const progress = this.field("progress");
-      progress.hidden = false;
-      await dataset(config.dataset, (f) => (progress.value = f));
-      progress.hidden = true;
+      if (config.dataset) {
+        // CLIP has no dataset: it draws its own captioned shapes.
+        const progress = this.field("progress");
+        progress.hidden = false;
+        await dataset(config.dataset, (f) => (progress.value = f));
+        progress.hidden = true;
+      }
       this.session?.dispose();
       this.session = null;
       this.session = w.create_session(config);

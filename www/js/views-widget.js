@@ -4,7 +4,7 @@
 // other views at the method's temperature (the rows NT-Xent scores), positives boxed.
 
 import { MethodWidget, number, text } from "./method-widget.js";
-import { exampleCanvas, drawCaption } from "./grid.js";
+import { exampleCanvas, drawCaption, drawHeatmap } from "./grid.js";
 import { LinePlot } from "./plot.js";
 
 const SCALE = 2, GAP = 6, LABEL = 14;
@@ -41,23 +41,11 @@ export class ViewsWidget extends MethodWidget {
 
   /** The `2n x 2n` softmax, dark = high; each row's partner boxed. */
   drawHeatmap(ex) {
-    const size = ex.items.length;
     const ctx = this.heatmap.getContext("2d");
     const side = Math.min(this.heatmap.width, this.heatmap.height) - 20;
-    const c = side / size, x0 = 16, y0 = 4;
+    const x0 = 16, y0 = 4;
     ctx.clearRect(0, 0, this.heatmap.width, this.heatmap.height);
-    for (let r = 0; r < size; r++) {
-      for (let k = 0; k < size; k++) {
-        const p = ex.probabilities[r * size + k];
-        const shade = Math.round(255 * (1 - Math.sqrt(p)));
-        ctx.fillStyle = r === k ? "#e2e8f0" : `rgb(${shade}, ${shade}, 255)`;
-        ctx.fillRect(x0 + k * c, y0 + r * c, c, c);
-      }
-      const partner = ex.items[r].truth;
-      ctx.strokeStyle = ex.items[r].predicted === partner ? "#2f855a" : "#c53030";
-      ctx.lineWidth = 2;
-      ctx.strokeRect(x0 + partner * c + 1, y0 + r * c + 1, c - 2, c - 2);
-    }
+    drawHeatmap(ctx, ex, { x0, y0, cell: side / ex.items.length, maskDiagonal: true });
     ctx.fillStyle = "#4a5568";
     ctx.font = "10px sans-serif";
     ctx.fillText("view 1s | view 2s", x0, y0 + side + 12);
