@@ -99,9 +99,33 @@ fn reject(e: Error) -> JsValue {
 
 #[wasm_bindgen(start)]
 fn start() {
+    run_constructors_once();
     // Panics should not happen (inputs are validated); if one does, print it legibly.
     console_error_panic_hook::set_once();
     crate::pace::set_yielder(|| Box::pin(next_turn()));
+}
+
+/// Run the module's static constructors (cubecl's registrations through the `inventory`
+/// crate) once, at start-up.
+///
+/// Without an explicit call, wasm-ld links the module "command-style": it inserts a call to
+/// every constructor at the top of *every* exported function, glue helpers included, so each
+/// value crossing to JavaScript re-ran hundreds of registrations. Measured on the CPU fallback
+/// in Chromium: one CLIP `examples(8)` (19k pixel values) took 5.9 s, all of it in
+/// `__wasm_call_ctors`. Calling it once here makes the linker drop those wrappers (see the
+/// `inventory` crate's docs on WebAssembly).
+fn run_constructors_once() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static DONE: AtomicBool = AtomicBool::new(false);
+    unsafe extern "C" {
+        fn __wasm_call_ctors();
+    }
+    if !DONE.swap(true, Ordering::Relaxed) {
+        // SAFETY: the linker-generated constructor runner, called once before any code that
+        // reads what the constructors register (every such path starts at `start` or
+        // `init_backend`, both of which call this first).
+        unsafe { __wasm_call_ctors() }
+    }
 }
 
 /// Resolves after the event loop had a turn (input, painting, timers): a message posted through
@@ -138,6 +162,8 @@ fn backend_info(c: &Compute) -> Result<JsValue, JsError> {
 /// Calling it again returns the device already chosen.
 #[wasm_bindgen]
 pub async fn init_backend(options: JsValue) -> Result<JsValue, JsError> {
+    // Also here: the wasm-bindgen test runner does not run `start`.
+    run_constructors_once();
     // Also here, not only in `start`: a module loaded without its start function (the
     // wasm-bindgen test runner) must still pace its long computations.
     crate::pace::set_yielder(|| Box::pin(next_turn()));

@@ -10,10 +10,13 @@ import { useBrowser, openPage, trainUntil, SHOTS } from "./harness.mjs";
 const ctx = useBrowser();
 
 test("CLIP: images find their captions, typed captions classify unseen pairs", { timeout: 900_000 }, async () => {
+  const t0 = Date.now();
+  const since = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
   const { page, errors, foreign } = await openPage(ctx.browser, ctx.server);
+  console.log(`page open: ${since()}`);
   // Batch 64: each image picks among 64 captions, chance is 1.6%.
   const { accuracy, step } = await trainUntil(page, "clip", 0.9);
-  console.log(`CLIP caption accuracy ${accuracy.toFixed(3)} after ${step} steps`);
+  console.log(`CLIP caption accuracy ${accuracy.toFixed(3)} after ${step} steps (${since()})`);
   assert.ok(accuracy > 0.9 && step > 0);
   // Train on to 300 steps, where unseen pairs are mostly recognised (the screenshot shows it).
   const train = page.locator('#clip button[data-action="train"]');
@@ -21,6 +24,7 @@ test("CLIP: images find their captions, typed captions classify unseen pairs", {
   await page.waitForFunction(() => Number(document.querySelector('#clip [data-field="step"]').textContent) >= 300,
     null, { timeout: 600_000, polling: 500 });
   await train.click(); // pause
+  console.log(`step 300: ${since()}`);
   // The image-caption matrix: 8 rows, most images on their own caption by now.
   await page.waitForFunction(() => Number(document.querySelector("#clip canvas[data-grid]").dataset.right) >= 4,
     null, { timeout: 120_000, polling: 500 });
@@ -41,7 +45,7 @@ test("CLIP: images find their captions, typed captions classify unseen pairs", {
   const table = page.locator("#clip table.probe");
   await table.waitFor({ state: "visible", timeout: 300_000 });
   const pairs = Number(await table.getAttribute("data-held-out-pairs"));
-  console.log(`zero-shot on held-out pairs (of 16 captions): ${pairs.toFixed(3)}`);
+  console.log(`zero-shot on held-out pairs (of 16 captions): ${pairs.toFixed(3)} (${since()})`);
   assert.ok(pairs > 1 / 16, `above chance: ${pairs}`);
   await page.locator("#clip").screenshot({ path: resolve(SHOTS, "clip.png") });
 
