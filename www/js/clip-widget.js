@@ -104,29 +104,16 @@ export class ClipWidget extends MethodWidget {
     out.dataset.value = z.accuracy ?? "";
   }
 
-  async evaluate() {
-    const button = this.buttons.evaluate;
-    const label = button.textContent;
-    button.disabled = true;
-    button.textContent = "Evaluating…";
-    try {
-      const z = (await this.session.evaluate()).zero_shot;
-      const a = z.held_out_attributes;
-      for (const name of ["held_out_pairs", "held_out_captions", "seen_captions"]) {
-        this.field(name).textContent = pct(z[name]);
-      }
-      this.field("held_out_attributes").textContent =
-        `${pct(a.shape)} / ${pct(a.colour)} / ${pct(a.position)} / ${pct(a.size)}`;
-      this.field("held_out_images").textContent = z.held_out_images;
-      this.field("seen_images").textContent = z.seen_images;
-      const table = this.root.querySelector("table.probe");
-      table.dataset.heldOutPairs = z.held_out_pairs;
-      table.hidden = false;
-    } catch (error) {
-      this.showError(error);
-    } finally {
-      button.disabled = false;
-      button.textContent = label;
+  /** The zero-shot table (CLIP's evaluation has no probe). */
+  showEvaluation(ev) {
+    const z = ev.zero_shot, a = z.held_out_attributes;
+    for (const name of ["held_out_pairs", "held_out_captions", "seen_captions"]) {
+      this.field(name).textContent = pct(z[name]);
     }
+    this.field("held_out_attributes").textContent =
+      `${pct(a.shape)} / ${pct(a.colour)} / ${pct(a.position)} / ${pct(a.size)}`;
+    this.field("held_out_images").textContent = z.held_out_images;
+    this.field("seen_images").textContent = z.seen_images;
+    this.root.querySelector("table.probe").dataset.heldOutPairs = z.held_out_pairs;
   }
 }

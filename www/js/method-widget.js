@@ -137,31 +137,36 @@ export class MethodWidget {
     }
   }
 
+  /** Run the method's evaluation (the button shows it is busy) and show it in the table. */
   async evaluate() {
     const button = this.buttons.evaluate;
     const label = button.textContent;
     button.disabled = true;
     button.textContent = "Evaluating…";
     try {
-      const ev = await this.session.evaluate();
-      const table = this.root.querySelector("table.probe");
-      const runs = ev.probe.random_init_runs;
-      this.field("trained").textContent = pct(ev.probe.trained);
-      this.field("random_init").textContent = pct(ev.probe.random_init);
-      this.field("random_init_count").textContent = runs.length;
-      this.field("random_init_range").textContent = `${pct(Math.min(...runs))} to ${pct(Math.max(...runs))}`;
-      this.field("labelled").textContent = ev.probe.labelled;
-      this.field("held_out").textContent = ev.probe.held_out;
-      this.field("pretext").textContent = ev.pretext_accuracy == null ? "" : pct(ev.pretext_accuracy);
-      table.dataset.trained = ev.probe.trained;
-      table.dataset.randomInit = ev.probe.random_init;
-      table.hidden = false;
+      this.showEvaluation(await this.session.evaluate());
+      this.root.querySelector("table.probe").hidden = false;
     } catch (error) {
       this.showError(error);
     } finally {
       button.disabled = false;
       button.textContent = label;
     }
+  }
+
+  /** Fill the table with an evaluation (see `Session.evaluate` in the README): the linear probe. */
+  showEvaluation(ev) {
+    const table = this.root.querySelector("table.probe");
+    const runs = ev.probe.random_init_runs;
+    this.field("trained").textContent = pct(ev.probe.trained);
+    this.field("random_init").textContent = pct(ev.probe.random_init);
+    this.field("random_init_count").textContent = runs.length;
+    this.field("random_init_range").textContent = `${pct(Math.min(...runs))} to ${pct(Math.max(...runs))}`;
+    this.field("labelled").textContent = ev.probe.labelled;
+    this.field("held_out").textContent = ev.probe.held_out;
+    this.field("pretext").textContent = ev.pretext_accuracy == null ? "" : pct(ev.pretext_accuracy);
+    table.dataset.trained = ev.probe.trained;
+    table.dataset.randomInit = ev.probe.random_init;
   }
 
   clearPlots() {
