@@ -281,20 +281,18 @@ impl Method for Clip {
     /// temperature: the N x N image-caption matrix, its diagonal the right captions.
     fn examples(&mut self, count: usize) -> PendingExamples {
         let count = count.clamp(2, 32);
-        let held = pick(&mut self.examples_rng, &self.data.held_out, count / 2);
-        let seen = pick(&mut self.examples_rng, &self.data.seen, count - count / 2);
-        let captions: Vec<ShapeCaption> = held.iter().chain(&seen).map(|(_, c)| *c).collect();
-        let images = Tensor::cat(
-            vec![
-                self.data.held_out.batch(&indices(&held)),
-                self.data.seen.batch(&indices(&seen)),
-            ],
-            0,
-        );
+        let data = &self.data;
+        let rng = &mut self.examples_rng;
+        let held_captions = ShapeCaption::split(true).len();
+        let held = pick(rng, &data.held_out, held_captions, count / 2);
+        let seen = pick(rng, &data.seen, data.captions.len(), count - count / 2);
+        let labels = |set: &DeviceImages, picked: &[usize]| -> Vec<usize> {
+            picked.iter().map(|&i| set.labels[i] as usize).collect()
+        };
+        let captions = [labels(&data.held_out, &held), labels(&data.seen, &seen)].concat();
+        let images = Tensor::cat(vec![data.held_out.batch(&held), data.seen.batch(&seen)], 0);
         let model = self.net.model.valid();
-        let bags = self
-            .data
-            .bags_of(&captions.iter().map(|c| c.index()).collect::<Vec<_>>());
+        let bags = data.bags_of(&captions);
         let logits = cosine_logits(
             model.encode_images(images.clone()),
             model.encode_texts(bags),
@@ -304,7 +302,10 @@ impl Method for Clip {
             images,
             probabilities: softmax(logits, 1),
             truth: (0..captions.len()).collect(),
-            class_names: captions.iter().map(ShapeCaption::text).collect(),
+            class_names: captions
+                .iter()
+                .map(|&c| ShapeCaption::from_index(c).text())
+                .collect(),
         }
     }
 
@@ -379,30 +380,15 @@ impl Method for Clip {
     }
 }
 
-/// `count` random images of `set` with different captions (at most one per caption), and
-/// their captions.
-fn pick(rng: &mut StdRng, set: &DeviceImages, count: usize) -> Vec<(usize, ShapeCaption)> {
-    let mut by_caption: Vec<usize> = Vec::new();
-    let mut seen = Vec::new();
-    for (i, &label) in set.labels.iter().enumerate() {
-        if !seen.contains(&label) {
-            seen.push(label);
-            by_caption.push(i);
-        }
-    }
-    let captions = by_caption.len();
+/// `count` random images of `set` with different captions (at most one per caption). The set
+/// is rendered in rounds of `captions` images, one per caption (see
+/// [`CaptionedShapes::render`]): image `round * captions + c` shows caption `c`.
+fn pick(rng: &mut StdRng, set: &DeviceImages, captions: usize, count: usize) -> Vec<usize> {
     let rounds = set.len() / captions;
     rand::seq::index::sample(rng, captions, count.min(captions))
         .into_iter()
-        .map(|c| {
-            let image = rng.random_range(0..rounds) * captions + by_caption[c];
-            (image, ShapeCaption::from_index(set.labels[image] as usize))
-        })
+        .map(|c| rng.random_range(0..rounds) * captions + c)
         .collect()
-}
-
-fn indices(picked: &[(usize, ShapeCaption)]) -> Vec<usize> {
-    picked.iter().map(|(i, _)| *i).collect()
 }
 
 /// How well CLIP captions images it never saw, measured by [`Method::evaluate`].
