@@ -15,11 +15,13 @@
 //! - [`methods`]: one file per method, plus the [`methods::Method`] trait every method implements.
 //! - [`session`]: the uniform session every method is driven through (train n steps, async
 //!   report, examples, evaluation, reset), shared by the page, the CLI and the tests.
+//! - [`checkpoint`]: saving any session's model to a file and loading it back.
 //! - [`eval`]: linear probe and the other representation scores.
 //! - [`pace`]: long computations give the page's event loop a turn now and then.
 //! - `web` (wasm only): the browser boundary.
 
 pub mod backend;
+pub mod checkpoint;
 pub mod data;
 pub mod error;
 pub mod eval;

@@ -145,6 +145,34 @@ pub fn symmetric_info_nce(images: Tensor<2>, texts: Tensor<2>, temperature: f64)
         / 2.0
 }
 
+/// The negative log-likelihood, in nats, of each target image under independent Bernoulli pixels
+/// with the given logits (binary cross-entropy summed over the pixels; grey targets in [0, 1]
+/// are read as probabilities, the usual convention for MNIST). Computed in the stable form
+/// `max(x, 0) - x t + log(1 + exp(-|x|))`.
+///
+/// # Shapes
+/// - logits, targets: `[batch, channels, rows, cols]`
+/// - output: `[batch]`
+pub fn bernoulli_nll(logits: Tensor<4>, targets: Tensor<4>) -> Tensor<1> {
+    let batch = logits.dims()[0];
+    let per_pixel =
+        logits.clone().clamp_min(0.0) - logits.clone() * targets + logits.abs().neg().exp().log1p();
+    per_pixel.flatten::<2>(1, 3).sum_dim(1).reshape([batch])
+}
+
+/// KL divergence, in nats, of each row's diagonal Gaussian `N(mean, exp(log_var))` from the
+/// standard normal prior: `0.5 * sum(mean^2 + exp(log_var) - 1 - log_var)` (the closed form the
+/// VAE's loss uses).
+///
+/// # Shapes
+/// - mean, log_var: `[batch, latent]`
+/// - output: `[batch]`
+pub fn gaussian_kl(mean: Tensor<2>, log_var: Tensor<2>) -> Tensor<1> {
+    let batch = mean.dims()[0];
+    let terms = mean.powi_scalar(2) + log_var.clone().exp() - log_var - 1.0;
+    (terms.sum_dim(1) * 0.5).reshape([batch])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,8 @@
 //! cargo run -- train --method rotation --seconds 60            # train, then evaluate
 //! cargo run -- train --steps 300 --batch-size 64 --backend gpu # on wgpu (Vulkan)
 //! cargo run -- train --method jigsaw --param grid=3 --param permutations=64
+//! cargo run --release -- train --method vae --steps 3000 --save www/pretrained/vae.upck
+//! cargo run -- train --method vae --load www/pretrained/vae.upck --steps 100  # continue
 //! cargo run -- bench --steps 50                                # steps/s, time to first step
 //! cargo run -- board --steps 300 --fractions 0.01,0.1,1        # every method side by side
 //! cargo run -- board --methods simclr,moco --steps 200             # some of them
@@ -32,6 +34,7 @@ mod cli {
     use clap::{Args, Parser, Subcommand};
     use indicatif::{ProgressBar, ProgressStyle};
     use unsupervised_playground::backend::{BackendRequest, Compute};
+    use unsupervised_playground::checkpoint::Checkpoint;
     use unsupervised_playground::data::{DatasetName, ImageSet};
     use unsupervised_playground::eval::{Board, BoardConfig};
     use unsupervised_playground::methods::{MethodConfig, TrainingData};
@@ -128,6 +131,13 @@ mod cli {
         /// Folder holding the `.upgd` datasets.
         #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/www/data"))]
         data_dir: PathBuf,
+        /// Start from this checkpoint (a `.upck` file; its config replaces the flags').
+        #[arg(long)]
+        load: Option<PathBuf>,
+        /// Save the trained model to this checkpoint file (the page loads it with
+        /// `session.load(bytes)`; the shipped pretrained weights are made this way).
+        #[arg(long)]
+        save: Option<PathBuf>,
     }
 
     pub fn run() -> Result<()> {
@@ -266,13 +276,28 @@ mod cli {
     }
 
     fn train(args: &Common, evaluate: bool) -> Result<()> {
-        let config = method_config(args)?;
+        let checkpoint = match &args.load {
+            Some(path) => {
+                let bytes =
+                    std::fs::read(path).map_err(|e| Error::data(path.display().to_string(), e))?;
+                Some(Checkpoint::decode(&bytes)?)
+            }
+            None => None,
+        };
+        let config = match &checkpoint {
+            Some(c) => c.config.clone(),
+            None => method_config(args)?,
+        };
         let compute = Compute::native(args.backend.parse::<BackendRequest>()?)?;
         let data = match config.dataset() {
             Some(dataset) => Some(load(dataset, &args.data_dir, &compute)?),
             None => None,
         };
-        let mut session = Session::new(config.clone(), data.as_ref(), &compute)?;
+        let mut session = match &checkpoint {
+            Some(c) => Session::restore(c, data.as_ref(), &compute)?,
+            None => Session::new(config.clone(), data.as_ref(), &compute)?,
+        };
+        let start_step = session.step();
         let on = match (config.dataset(), &data) {
             (Some(dataset), Some(data)) => format!(
                 "{} ({} training / {} held-out images)",
@@ -307,14 +332,16 @@ mod cli {
         loop {
             let done = match budget {
                 Some(b) => loop_start.elapsed() >= b,
-                None => session.step() >= args.steps,
+                None => session.step() >= start_step + args.steps,
             };
             if done {
                 break;
             }
             let n = match budget {
                 Some(_) => args.report_every,
-                None => args.report_every.min(args.steps - session.step()),
+                None => args
+                    .report_every
+                    .min(start_step + args.steps - session.step()),
             };
             session.train(n as usize)?;
             last = pollster::block_on(session.report())?;
@@ -326,12 +353,12 @@ mod cli {
             bar.set_message(format!("step {} {}", last.step, metrics.join(" ")));
             match budget {
                 Some(b) => bar.set_position(loop_start.elapsed().min(b).as_millis() as u64),
-                None => bar.set_position(session.step()),
+                None => bar.set_position(session.step() - start_step),
             }
         }
         bar.finish();
         let train_time = loop_start.elapsed().as_secs_f64();
-        let steps = session.step() - 1;
+        let steps = session.step() - start_step - 1;
         println!("time to first step: {:.3} s", first_step.as_secs_f64());
         println!(
             "trained {} steps in {:.1} s: {:.2} steps/s (batch {})",
@@ -398,7 +425,40 @@ mod cli {
                     100.0 * z.seen_captions
                 );
             }
+            if let Some(g) = eval.generative {
+                println!(
+                    "held-out reconstruction ({} images): {:.2} nats/image, MSE {:.5} per pixel",
+                    g.held_out, g.reconstruction_nats, g.mse
+                );
+                if let (Some(kl), Some(elbo)) = (g.kl_nats, g.negative_elbo) {
+                    println!("held-out KL {kl:.2} nats/image; negative ELBO {elbo:.2} nats/image");
+                }
+                if let Some(c) = g.conditional {
+                    let per: Vec<String> = c
+                        .per_class
+                        .iter()
+                        .map(|a| format!("{:.0}", 100.0 * a))
+                        .collect();
+                    println!(
+                        "conditional samples labelled as the requested class by the pixel probe: {:.1}% ({} per class: {}); the probe's held-out accuracy on real images {:.1}%",
+                        100.0 * c.requested_class,
+                        c.samples_per_class,
+                        per.join(" "),
+                        100.0 * c.classifier_accuracy
+                    );
+                }
+            }
             println!("evaluation took {:.1} s", t.elapsed().as_secs_f64());
+        }
+        if let Some(path) = &args.save {
+            let bytes = pollster::block_on(session.save())?;
+            std::fs::write(path, &bytes).map_err(|e| Error::data(path.display().to_string(), e))?;
+            println!(
+                "saved {} ({} bytes, step {})",
+                path.display(),
+                bytes.len(),
+                session.step()
+            );
         }
         Ok(())
     }

@@ -7,13 +7,16 @@
 //! [`Session::finish_report`] records what was read. A non-finite loss halts the session with a
 //! message naming the step, until [`Session::reset`].
 
+use burn::tensor::Tensor;
 use web_time::Instant;
 
 use crate::backend::Compute;
+use crate::checkpoint::Checkpoint;
 use crate::eval::Representation;
+use crate::methods::generative::{LatentPoints, image_tensor};
 use crate::methods::{
-    ClusteringEvaluation, Evaluation, Examples, LocalFuture, Method, MethodConfig, PendingMetrics,
-    Report, TrainingData, ZeroShot,
+    ClusteringEvaluation, Codec, Evaluation, Examples, Images, Interpolation, LocalFuture, Method,
+    MethodConfig, PendingImages, PendingMetrics, Report, TrainingData, ZeroShot,
 };
 use crate::{Error, Result};
 
@@ -148,7 +151,7 @@ impl Session {
                 format!("must be between 1 and {MAX_EXAMPLES}, got {count}"),
             ));
         }
-        let pending = self.method.examples(count);
+        let pending = self.method.examples(count)?;
         Ok(Box::pin(pending.read()))
     }
 
@@ -191,4 +194,180 @@ impl Session {
         self.halted = None;
         self.last_report = (Instant::now(), 0);
     }
+
+    /// The model as a checkpoint file's bytes (see [`crate::checkpoint`]), as an owned future.
+    pub fn save(&self) -> LocalFuture<Result<Vec<u8>>> {
+        let config = self.config.clone();
+        let step = self.method.step();
+        let parts = self.method.save();
+        Box::pin(async move {
+            Checkpoint {
+                config,
+                step,
+                parts: parts.await?,
+            }
+            .encode()
+        })
+    }
+
+    /// A session rebuilt from a checkpoint: its config, its weights, its step count. `data` is
+    /// the loaded dataset its config names (`None` for CLIP).
+    pub fn restore<'a>(
+        checkpoint: &Checkpoint,
+        data: impl Into<Option<&'a TrainingData>>,
+        compute: &Compute,
+    ) -> Result<Self> {
+        let mut session = Session::new(checkpoint.config.clone(), data, compute)?;
+        session.method.load(checkpoint)?;
+        Ok(session)
+    }
+
+    /// Replace this session's model by the checkpoint's (its config comes along: a VAE saved
+    /// with latent 2 loads as one). A checkpoint of another method, or one that does not load,
+    /// is an error and this session is kept as it was.
+    pub fn load<'a>(
+        &mut self,
+        checkpoint: &Checkpoint,
+        data: impl Into<Option<&'a TrainingData>>,
+        compute: &Compute,
+    ) -> Result<()> {
+        let (saved, here) = (checkpoint.config.name(), self.config.name());
+        if saved != here {
+            return Err(Error::data(
+                "checkpoint",
+                format!("it holds a {saved} model; this session trains {here}"),
+            ));
+        }
+        *self = Session::restore(checkpoint, data, compute)?;
+        Ok(())
+    }
+
+    /// The frozen encoder-decoder of an autoencoder or VAE session.
+    pub fn generative(&self) -> Result<Codec> {
+        self.method.generative().ok_or_else(|| {
+            Error::config(
+                "method",
+                format!(
+                    "only the autoencoders and VAEs encode and decode images; this session trains {}",
+                    self.config.name()
+                ),
+            )
+        })
+    }
+
+    /// `count` held-out images from `start`, with their (noisy) inputs and reconstructions.
+    pub fn reconstructions(
+        &self,
+        start: usize,
+        count: usize,
+    ) -> Result<LocalFuture<Result<Images>>> {
+        check_count(count)?;
+        Ok(read(self.generative()?.reconstructions(start, count)))
+    }
+
+    /// `count` samples from the prior, the same for the same seed (of `class` when
+    /// conditional).
+    pub fn samples(
+        &self,
+        count: usize,
+        seed: u64,
+        class: Option<usize>,
+    ) -> Result<LocalFuture<Result<Images>>> {
+        check_count(count)?;
+        Ok(read(self.generative()?.samples(count, seed, class)?))
+    }
+
+    /// `frames` images from the code of image `a` to that of `b` (28 x 28 values in [0, 1]
+    /// each, picked from the data or drawn), in their classes `classes` (read when
+    /// conditional).
+    pub fn interpolate(
+        &self,
+        a: &[f32],
+        b: &[f32],
+        classes: [usize; 2],
+        frames: usize,
+        mode: Interpolation,
+    ) -> Result<LocalFuture<Result<Images>>> {
+        let codec = self.generative()?;
+        crate::methods::generative::check_frames(frames)?;
+        codec.check_classes(&classes)?;
+        let device = codec.device();
+        let images = Tensor::cat(
+            vec![
+                image_tensor("a", a, &device)?,
+                image_tensor("b", b, &device)?,
+            ],
+            0,
+        );
+        Ok(Box::pin(codec.interpolate(images, classes, frames, mode)))
+    }
+
+    /// Latent arithmetic `a - b + c` on three images (see [`Codec::arithmetic`]).
+    pub fn arithmetic(
+        &self,
+        images: [&[f32]; 3],
+        classes: [usize; 3],
+    ) -> Result<LocalFuture<Result<Images>>> {
+        let codec = self.generative()?;
+        codec.check_classes(&classes)?;
+        let device = codec.device();
+        let tensors = ["a", "b", "c"]
+            .iter()
+            .zip(images)
+            .map(|(name, px)| image_tensor(name, px, &device))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(read(codec.arithmetic(Tensor::cat(tensors, 0), classes)))
+    }
+
+    /// The decoded grid of a 2-D latent (see [`Codec::manifold`]).
+    pub fn manifold(
+        &self,
+        side: usize,
+        class: Option<usize>,
+    ) -> Result<LocalFuture<Result<Images>>> {
+        Ok(read(self.generative()?.manifold(side, class)?))
+    }
+
+    /// The latent means of `count` held-out images (2-D latent only).
+    pub fn latent_points(&self, count: usize) -> Result<LocalFuture<Result<LatentPoints>>> {
+        if count == 0 || count > MAX_POINTS {
+            return Err(Error::config(
+                "count",
+                format!("must be between 1 and {MAX_POINTS}, got {count}"),
+            ));
+        }
+        Ok(Box::pin(self.generative()?.latent_points(count)))
+    }
+
+    /// A conditional VAE's class sweep: one code, every class (see [`Codec::class_sweep`]);
+    /// `image` is 28 x 28 values with its class, or `None` for a code drawn with `seed`.
+    pub fn class_sweep(
+        &self,
+        image: Option<(&[f32], usize)>,
+        seed: u64,
+    ) -> Result<LocalFuture<Result<Images>>> {
+        let codec = self.generative()?;
+        let image = match image {
+            Some((px, class)) => Some((image_tensor("image", px, &codec.device())?, class)),
+            None => None,
+        };
+        Ok(read(codec.class_sweep(image, seed)?))
+    }
+}
+
+/// Most latent points one call may ask for.
+pub const MAX_POINTS: usize = 2000;
+
+fn check_count(count: usize) -> Result<()> {
+    if count == 0 || count > MAX_EXAMPLES {
+        return Err(Error::config(
+            "count",
+            format!("must be between 1 and {MAX_EXAMPLES}, got {count}"),
+        ));
+    }
+    Ok(())
+}
+
+fn read(pending: PendingImages) -> LocalFuture<Result<Images>> {
+    Box::pin(pending.read())
 }

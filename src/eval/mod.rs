@@ -10,8 +10,9 @@ pub use board::{Board, BoardConfig, BoardReport, BoardScores, conv_representatio
 pub use cluster::{KMeans, kmeans, nmi, purity};
 pub use knn::knn_accuracy;
 pub use probe::{
-    BaselineCache, ProbeComparison, ProbeConfig, compare_with_random_init, encode_all,
-    encode_paced, fit_logistic, labels_tensor, linear_probe, probe_features, random_encoder,
+    BaselineCache, PixelClassifier, ProbeComparison, ProbeConfig, compare_with_random_init,
+    encode_all, encode_paced, fit_logistic, labels_tensor, linear_probe, probe_features,
+    random_encoder,
 };
 
 use burn::tensor::Tensor;

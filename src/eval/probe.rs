@@ -475,6 +475,61 @@ pub async fn compare_with_random_init(
     })
 }
 
+/// The L2 penalty of the pixel classifier: measured with 8,000 labels, 1e-2 scored 90.7%
+/// held-out against 87.6% at 1e-4 (see [`ProbeConfig::weight_decays`]).
+const PIXEL_WEIGHT_DECAY: f64 = 1e-2;
+
+/// The linear probe fitted on the raw pixels of every labelled training image: the judge that
+/// tells which class a generated image looks like (a conditional VAE's samples, a GAN's). Raw
+/// pixels, not a learned encoder, so the judge is the same whatever method is being judged.
+#[derive(Debug, Clone)]
+pub struct PixelClassifier {
+    probe: Standardized,
+    /// Its accuracy on the held-out real images.
+    pub held_out_accuracy: f64,
+}
+
+impl PixelClassifier {
+    /// Fit on every training image of `data` and score on its held-out images.
+    pub async fn fit(data: &TrainingData) -> Result<Self> {
+        let config = ProbeConfig::default();
+        let mut pacer = Pacer::new();
+        let (train, held) = (&data.train, &data.held_out);
+        let x = encode_paced(&super::Pixels, train, train.len(), &mut pacer).await;
+        let classes = data.class_names.len();
+        let labels = labels_tensor(train, train.len());
+        let probe = fit_logistic(x, labels, classes, &[PIXEL_WEIGHT_DECAY], &config).await;
+        let h = encode_paced(&super::Pixels, held, held.len(), &mut pacer).await;
+        let accuracy = probe.accuracies(h, labels_tensor(held, held.len()));
+        let held_out_accuracy = super::read_scalar(accuracy, "classifier accuracy").await?;
+        Ok(PixelClassifier {
+            probe,
+            held_out_accuracy,
+        })
+    }
+
+    /// The predicted class of each image.
+    ///
+    /// # Shapes
+    /// - images: `[n, 1, 28, 28]`, output: `[n]`
+    pub fn predict(&self, images: Tensor<4>) -> Tensor<1, Int> {
+        let n = images.dims()[0];
+        self.probe
+            .forward(images.flatten(1, 3))
+            .argmax(2)
+            .reshape([n])
+    }
+
+    /// 1 where the predicted class is `classes[i]`, else 0.
+    ///
+    /// # Shapes
+    /// - images: `[n, 1, 28, 28]`, output: `[n]`
+    pub fn agrees(&self, images: Tensor<4>, classes: &[usize]) -> Tensor<1> {
+        let truth = index_tensor(classes, &images.device());
+        self.predict(images).equal(truth).float()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

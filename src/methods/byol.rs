@@ -17,10 +17,12 @@ use serde::{Deserialize, Serialize};
 use super::simclr::validate_projection;
 use super::views::{ViewSource, validate_augment};
 use super::{
-    Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, PendingExamples, PendingMetrics, Trainer,
-    TrainingData, probe_evaluation, validate_batch_size, validate_dataset, validate_learning_rate,
+    Evaluation, LocalFuture, MAX_BATCH_SIZE, MODEL_PART, Method, PendingExamples, PendingMetrics,
+    Trainer, TrainingData, probe_evaluation, validate_batch_size, validate_dataset,
+    validate_learning_rate,
 };
 use crate::backend::Compute;
+use crate::checkpoint::{Checkpoint, Part, gather_parts, load_module, save_module};
 use crate::data::DatasetName;
 use crate::data::augment::AugmentConfig;
 use crate::eval::{Representation, conv_representation};
@@ -217,10 +219,11 @@ impl Method for Byol {
         self.online.take_metrics()
     }
 
-    fn examples(&mut self, count: usize) -> PendingExamples {
+    fn examples(&mut self, count: usize) -> Result<PendingExamples> {
         let net = self.online.model.net.valid();
-        self.views
-            .examples(count, &self.config.augment, &net, DISPLAY_TEMPERATURE)
+        Ok(self
+            .views
+            .examples(count, &self.config.augment, &net, DISPLAY_TEMPERATURE))
     }
 
     fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
@@ -231,6 +234,21 @@ impl Method for Byol {
 
     fn representation(&self, grid: usize) -> Option<Box<dyn Representation>> {
         Some(conv_representation(&self.online.model.net.encoder, grid))
+    }
+
+    fn save(&self) -> LocalFuture<Result<Vec<Part>>> {
+        gather_parts(vec![
+            (MODEL_PART, self.online.save_part()),
+            ("target", save_module(&self.target)),
+        ])
+    }
+
+    fn load(&mut self, checkpoint: &Checkpoint) -> Result<()> {
+        let online = self.online.loaded(checkpoint)?;
+        let target = load_module(self.target.clone(), checkpoint.part("target")?, "target")?;
+        self.online.restore(online, checkpoint);
+        self.target = target;
+        Ok(())
     }
 
     fn reset(&mut self) {

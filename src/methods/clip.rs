@@ -34,6 +34,7 @@ use super::{
     validate_learning_rate,
 };
 use crate::backend::Compute;
+use crate::checkpoint::{Checkpoint, Part};
 use crate::data::shapes::{
     COLOURS, CaptionedShapes, SHAPES, ShapeCaption, bag_of_words, vocabulary,
 };
@@ -279,7 +280,7 @@ impl Method for Clip {
     /// `count` images (at most 32) of different captions, the first half of held-out pairs,
     /// the rest of training pairs; each image's softmax over the `count` captions at the
     /// temperature: the N x N image-caption matrix, its diagonal the right captions.
-    fn examples(&mut self, count: usize) -> PendingExamples {
+    fn examples(&mut self, count: usize) -> Result<PendingExamples> {
         let count = count.clamp(2, 32);
         let data = &self.data;
         let rng = &mut self.examples_rng;
@@ -298,7 +299,7 @@ impl Method for Clip {
             model.encode_texts(bags),
             self.config.temperature,
         );
-        PendingExamples {
+        Ok(PendingExamples {
             images,
             probabilities: softmax(logits, 1),
             truth: (0..captions.len()).collect(),
@@ -306,7 +307,7 @@ impl Method for Clip {
                 .iter()
                 .map(|&c| ShapeCaption::from_index(c).text())
                 .collect(),
-        }
+        })
     }
 
     fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
@@ -319,6 +320,7 @@ impl Method for Clip {
                 probe: None,
                 clustering: None,
                 zero_shot: Some(zero_shot),
+                generative: None,
             })
         })
     }
@@ -372,6 +374,14 @@ impl Method for Clip {
                 .map(|&i| ShapeCaption::from_index(held.labels[i] as usize))
                 .collect(),
         })
+    }
+
+    fn save(&self) -> LocalFuture<Result<Vec<Part>>> {
+        self.net.save()
+    }
+
+    fn load(&mut self, checkpoint: &Checkpoint) -> Result<()> {
+        self.net.load(checkpoint)
     }
 
     fn reset(&mut self) {

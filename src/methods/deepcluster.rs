@@ -29,6 +29,7 @@ use super::{
     validate_dataset, validate_learning_rate,
 };
 use crate::backend::Compute;
+use crate::checkpoint::{Checkpoint, Part};
 use crate::data::transforms::random_shift;
 use crate::data::{BatchSampler, DatasetName, DeviceImages, index_tensor};
 use crate::eval::cluster::read_labels;
@@ -398,7 +399,7 @@ impl Method for DeepCluster {
     /// Samples of the current clusters: for the first clusters, the images nearest to each
     /// centroid, cluster by cluster (`truth` = the cluster, `predicted` = the head's class;
     /// class names `cluster 0`, ...). Before the first round, the first clustering is made.
-    fn examples(&mut self, count: usize) -> PendingExamples {
+    fn examples(&mut self, count: usize) -> Result<PendingExamples> {
         if self.round.is_none() {
             self.recluster();
         }
@@ -425,12 +426,12 @@ impl Method for DeepCluster {
             .without_autodiff()
             .select(0, order);
         let probabilities = softmax(self.net.model.valid().forward(images.clone()), 1);
-        PendingExamples {
+        Ok(PendingExamples {
             images,
             probabilities,
             truth: (0..shown * per_cluster).map(|i| i / per_cluster).collect(),
             class_names: (0..k).map(|c| format!("cluster {c}")).collect(),
-        }
+        })
     }
 
     fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
@@ -467,6 +468,7 @@ impl Method for DeepCluster {
                 probe: Some(probe),
                 clustering: Some(clustering),
                 zero_shot: None,
+                generative: None,
             })
         })
     }
@@ -477,6 +479,19 @@ impl Method for DeepCluster {
 
     fn representation(&self, grid: usize) -> Option<Box<dyn Representation>> {
         Some(conv_representation(&self.net.model.encoder, grid))
+    }
+
+    fn save(&self) -> LocalFuture<Result<Vec<Part>>> {
+        self.net.save()
+    }
+
+    fn load(&mut self, checkpoint: &Checkpoint) -> Result<()> {
+        self.net.load(checkpoint)?;
+        // The rounds clustered the old encoder's features: the next step clusters the loaded
+        // one's (and re-initialises the head, as every round does).
+        self.round = None;
+        self.history.clear();
+        Ok(())
     }
 
     fn reset(&mut self) {

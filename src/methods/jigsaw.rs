@@ -30,6 +30,7 @@ use super::{
     TrainingData, probe_evaluation, validate_batch_size, validate_dataset, validate_learning_rate,
 };
 use crate::backend::Compute;
+use crate::checkpoint::{Checkpoint, Part};
 use crate::data::transforms::{assemble_board, cut_tiles};
 use crate::data::{BatchSampler, DatasetName, index_tensor};
 use crate::eval::{Representation, conv_representation, held_out_accuracy};
@@ -411,7 +412,7 @@ impl Method for Jigsaw {
 
     /// Shuffled boards (tiles laid out in shuffled order, `grid * tile` pixels a side), with
     /// the true and predicted permutation; class names are the permutations written out.
-    fn examples(&mut self, count: usize) -> PendingExamples {
+    fn examples(&mut self, count: usize) -> Result<PendingExamples> {
         let held = &self.data.held_out;
         let count = count.clamp(1, held.len());
         let indices: Vec<usize> = (0..count)
@@ -422,12 +423,12 @@ impl Method for Jigsaw {
         self.rng = rng;
         let n = self.config.grid * self.config.grid;
         let probabilities = softmax(self.net.model.valid().forward(puzzles.tiles.clone(), n), 1);
-        PendingExamples {
+        Ok(PendingExamples {
             images: assemble_board(puzzles.tiles, self.config.grid),
             probabilities,
             truth: puzzles.labels,
             class_names: (0..self.set.len()).map(|p| self.set.label(p)).collect(),
-        }
+        })
     }
 
     fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
@@ -454,6 +455,14 @@ impl Method for Jigsaw {
 
     fn representation(&self, grid: usize) -> Option<Box<dyn Representation>> {
         Some(conv_representation(&self.net.model.encoder, grid))
+    }
+
+    fn save(&self) -> LocalFuture<Result<Vec<Part>>> {
+        self.net.save()
+    }
+
+    fn load(&mut self, checkpoint: &Checkpoint) -> Result<()> {
+        self.net.load(checkpoint)
     }
 
     fn reset(&mut self) {

@@ -16,10 +16,12 @@ use serde::{Deserialize, Serialize};
 use super::simclr::validate_projection;
 use super::views::{ViewSource, validate_augment, validate_temperature};
 use super::{
-    Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, PendingExamples, PendingMetrics, Trainer,
-    TrainingData, probe_evaluation, validate_batch_size, validate_dataset, validate_learning_rate,
+    Evaluation, LocalFuture, MAX_BATCH_SIZE, MODEL_PART, Method, PendingExamples, PendingMetrics,
+    Trainer, TrainingData, probe_evaluation, validate_batch_size, validate_dataset,
+    validate_learning_rate,
 };
 use crate::backend::Compute;
+use crate::checkpoint::{Checkpoint, Part, gather_parts, load_module, save_module};
 use crate::data::DatasetName;
 use crate::data::augment::AugmentConfig;
 use crate::eval::{Representation, conv_representation};
@@ -186,14 +188,15 @@ impl Method for Moco {
         self.query.take_metrics()
     }
 
-    fn examples(&mut self, count: usize) -> PendingExamples {
+    fn examples(&mut self, count: usize) -> Result<PendingExamples> {
         // Both views through the query encoder (the one the board evaluates): the picture shows
         // what it has learned. The key encoder trails it (m = 0.99: by ~100 steps), so
         // query-to-key similarities early on would mostly show that lag.
         let query = self.query.model.valid();
         let config = &self.config;
-        self.views
-            .examples(count, &config.augment, &query, config.temperature)
+        Ok(self
+            .views
+            .examples(count, &config.augment, &query, config.temperature))
     }
 
     fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
@@ -205,6 +208,21 @@ impl Method for Moco {
     fn representation(&self, grid: usize) -> Option<Box<dyn Representation>> {
         // The query encoder is the one evaluated, as in MoCo.
         Some(conv_representation(&self.query.model.encoder, grid))
+    }
+
+    fn save(&self) -> LocalFuture<Result<Vec<Part>>> {
+        gather_parts(vec![
+            (MODEL_PART, self.query.save_part()),
+            ("key", save_module(&self.key)),
+        ])
+    }
+
+    fn load(&mut self, checkpoint: &Checkpoint) -> Result<()> {
+        let query = self.query.loaded(checkpoint)?;
+        let key = load_module(self.key.clone(), checkpoint.part("key")?, "key")?;
+        self.query.restore(query, checkpoint);
+        self.key = key;
+        Ok(())
     }
 
     fn reset(&mut self) {

@@ -5,13 +5,16 @@
 //! device (forward, backward, optimizer update) and never reads a tensor back. Values reach the
 //! host once per report, through one asynchronous [`Transaction`].
 
+pub mod autoencoder;
 pub mod byol;
 pub mod clip;
 pub mod deepcluster;
+pub mod generative;
 pub mod jigsaw;
 pub mod moco;
 pub mod rotation;
 pub mod simclr;
+pub mod vae;
 pub mod views;
 
 use std::future::Future;
@@ -23,18 +26,22 @@ use burn::tensor::{Int, Tensor, Transaction};
 use serde::{Deserialize, Serialize};
 
 use crate::backend::Compute;
+use crate::checkpoint::{self, Checkpoint, Part, gather_parts};
 use crate::data::{DatasetName, DeviceImages, ImageSet};
 use crate::eval::Representation;
 use crate::losses::{accuracy, cross_entropy};
 use crate::{Error, Result};
 
+pub use autoencoder::{Autoencoder, AutoencoderConfig};
 pub use byol::{Byol, ByolConfig};
 pub use clip::{Clip, ClipConfig, PendingZeroShot, ZeroShot, ZeroShotEvaluation};
 pub use deepcluster::{DeepCluster, DeepClusterConfig};
+pub use generative::{Codec, GenerativeEvaluation, Images, Interpolation, PendingImages};
 pub use jigsaw::{Jigsaw, JigsawConfig};
 pub use moco::{Moco, MocoConfig};
 pub use rotation::{Rotation, RotationConfig};
 pub use simclr::{SimClr, SimClrConfig};
+pub use vae::{Vae, VaeConfig};
 
 /// The methods the representation board trains and compares, in board order: a method joins
 /// the board with one line here (and its [`Method::representation`]).
@@ -74,11 +81,15 @@ pub enum MethodConfig {
     /// CLIP: images and captions in one embedding, on captioned shapes.
     #[serde(rename = "clip")]
     Clip(ClipConfig),
+    /// The autoencoder, denoising when `noise > 0`.
+    Autoencoder(AutoencoderConfig),
+    /// The variational autoencoder, conditional when `conditional` is set.
+    Vae(VaeConfig),
 }
 
 impl MethodConfig {
     /// Names accepted in the `method` field.
-    pub const NAMES: [&'static str; 7] = [
+    pub const NAMES: [&'static str; 9] = [
         "rotation",
         "jigsaw",
         "deepcluster",
@@ -86,6 +97,8 @@ impl MethodConfig {
         "moco",
         "byol",
         "clip",
+        "autoencoder",
+        "vae",
     ];
 
     /// The method called `name` with its default hyperparameters.
@@ -98,6 +111,8 @@ impl MethodConfig {
             "moco" => Ok(MethodConfig::Moco(MocoConfig::default())),
             "byol" => Ok(MethodConfig::Byol(ByolConfig::default())),
             "clip" => Ok(MethodConfig::Clip(ClipConfig::default())),
+            "autoencoder" => Ok(MethodConfig::Autoencoder(AutoencoderConfig::default())),
+            "vae" => Ok(MethodConfig::Vae(VaeConfig::default())),
             other => Err(Error::config(
                 "method",
                 format!(
@@ -141,6 +156,8 @@ impl MethodConfig {
             MethodConfig::Moco(_) => MethodConfig::Moco(source.fields()?),
             MethodConfig::Byol(_) => MethodConfig::Byol(source.fields()?),
             MethodConfig::Clip(_) => MethodConfig::Clip(source.fields()?),
+            MethodConfig::Autoencoder(_) => MethodConfig::Autoencoder(source.fields()?),
+            MethodConfig::Vae(_) => MethodConfig::Vae(source.fields()?),
         })
     }
 
@@ -154,6 +171,8 @@ impl MethodConfig {
             MethodConfig::Moco(_) => "moco",
             MethodConfig::Byol(_) => "byol",
             MethodConfig::Clip(_) => "clip",
+            MethodConfig::Autoencoder(_) => "autoencoder",
+            MethodConfig::Vae(_) => "vae",
         }
     }
 
@@ -168,6 +187,8 @@ impl MethodConfig {
             MethodConfig::Moco(c) => Some(c.dataset),
             MethodConfig::Byol(c) => Some(c.dataset),
             MethodConfig::Clip(_) => None,
+            MethodConfig::Autoencoder(c) => Some(c.dataset),
+            MethodConfig::Vae(c) => Some(c.dataset),
         }
     }
 
@@ -181,6 +202,8 @@ impl MethodConfig {
             MethodConfig::Moco(c) => c.batch_size,
             MethodConfig::Byol(c) => c.batch_size,
             MethodConfig::Clip(c) => c.batch_size,
+            MethodConfig::Autoencoder(c) => c.batch_size,
+            MethodConfig::Vae(c) => c.batch_size,
         }
     }
 
@@ -200,6 +223,8 @@ impl MethodConfig {
             MethodConfig::Moco(c) => c.validate(data()?),
             MethodConfig::Byol(c) => c.validate(data()?),
             MethodConfig::Clip(c) => c.validate(),
+            MethodConfig::Autoencoder(c) => c.validate(data()?),
+            MethodConfig::Vae(c) => c.validate(data()?),
         }
     }
 
@@ -216,6 +241,8 @@ impl MethodConfig {
             MethodConfig::Moco(c) => Box::new(Moco::new(c.clone(), data(), compute)),
             MethodConfig::Byol(c) => Box::new(Byol::new(c.clone(), data(), compute)),
             MethodConfig::Clip(c) => Box::new(Clip::new(c.clone(), compute)),
+            MethodConfig::Autoencoder(c) => Box::new(Autoencoder::new(c.clone(), data(), compute)),
+            MethodConfig::Vae(c) => Box::new(Vae::new(c.clone(), data(), compute)),
         })
     }
 }
@@ -327,7 +354,48 @@ impl<M: Module> Trainer<M> {
     pub fn reset_optimizer(&mut self) {
         self.optim = AdamConfig::new().init();
     }
+
+    /// The model as the one part (`"model"`) of a checkpoint.
+    pub fn save(&self) -> LocalFuture<Result<Vec<Part>>>
+    where
+        M: 'static,
+    {
+        gather_parts(vec![(MODEL_PART, self.save_part())])
+    }
+
+    /// The model's bytes, for a method that saves more parts than the model.
+    pub fn save_part(&self) -> LocalFuture<Result<Vec<u8>>>
+    where
+        M: 'static,
+    {
+        checkpoint::save_module(&self.model)
+    }
+
+    /// The model of `checkpoint` (its `"model"` part) loaded into a copy of this one, for a
+    /// method that checks more parts before it replaces anything.
+    pub fn loaded(&self, checkpoint: &Checkpoint) -> Result<M> {
+        checkpoint::load_module(self.model.clone(), checkpoint.part(MODEL_PART)?, MODEL_PART)
+    }
+
+    /// Replace the model by `model` and the step count by `checkpoint`'s, with a fresh
+    /// optimizer (its moments are not saved) and no pending metrics.
+    pub fn restore(&mut self, model: M, checkpoint: &Checkpoint) {
+        self.model = model;
+        self.steps = checkpoint.step;
+        self.metrics = MetricAccumulator::default();
+        self.reset_optimizer();
+    }
+
+    /// Load the `"model"` part of `checkpoint`: all or nothing (on an error the model is kept).
+    pub fn load(&mut self, checkpoint: &Checkpoint) -> Result<()> {
+        let model = self.loaded(checkpoint)?;
+        self.restore(model, checkpoint);
+        Ok(())
+    }
 }
+
+/// The name of a trainer's model in a checkpoint.
+pub const MODEL_PART: &str = "model";
 
 /// The largest batch a step may take (keeps one step well inside a frame budget on a laptop GPU).
 pub const MAX_BATCH_SIZE: usize = 512;
@@ -389,14 +457,33 @@ pub trait Method {
     /// Take the metrics accumulated since the last call (their read-back is the caller's).
     fn take_metrics(&mut self) -> PendingMetrics;
 
-    /// Up to `count` held-out inputs with the model's predictions, for the widget's grid.
-    fn examples(&mut self, count: usize) -> PendingExamples;
+    /// Up to `count` held-out inputs with the model's predictions, for the widget's grid (a
+    /// method that classifies nothing, an autoencoder, says so).
+    fn examples(&mut self, _count: usize) -> Result<PendingExamples> {
+        Err(Error::config(
+            "method",
+            "this method predicts no classes; its widget shows reconstructions and samples",
+        ))
+    }
 
     /// The method's evaluation (pretext accuracy, linear probe, ...), as an owned future.
     fn evaluate(&self) -> LocalFuture<Result<Evaluation>>;
 
     /// Re-initialise the model and optimizer from the config's seed.
     fn reset(&mut self);
+
+    /// The trained networks as checkpoint parts (see [`crate::checkpoint`]).
+    fn save(&self) -> LocalFuture<Result<Vec<Part>>>;
+
+    /// Load the networks of `checkpoint`, saved by a session with the same config: all or
+    /// nothing (an error keeps the current networks), and the step count continues from it.
+    fn load(&mut self, checkpoint: &Checkpoint) -> Result<()>;
+
+    /// For a method that encodes and decodes images (the autoencoders, the VAEs): a frozen
+    /// copy of its encoder-decoder, what samples, interpolations and arithmetic are made with.
+    fn generative(&self) -> Option<Codec> {
+        None
+    }
 
     /// For a method that clusters: every round's clustering scored against the true labels,
     /// next to k-means on raw pixels (cheaper than [`Method::evaluate`]: no probe).
@@ -441,6 +528,7 @@ pub async fn probe_evaluation(
         probe: Some(probe),
         clustering: None,
         zero_shot: None,
+        generative: None,
     })
 }
 
@@ -643,6 +731,21 @@ pub struct Evaluation {
     pub clustering: Option<ClusteringEvaluation>,
     /// Zero-shot captioning of unseen combinations, if the method reads captions (CLIP).
     pub zero_shot: Option<ZeroShotEvaluation>,
+    /// Held-out reconstruction scores (and the ELBO), if the method encodes and decodes.
+    pub generative: Option<GenerativeEvaluation>,
+}
+
+impl Evaluation {
+    /// The evaluation of an encoder-decoder.
+    pub fn generative(scores: GenerativeEvaluation) -> Self {
+        Evaluation {
+            pretext_accuracy: None,
+            probe: None,
+            clustering: None,
+            zero_shot: None,
+            generative: Some(scores),
+        }
+    }
 }
 
 /// How well a clustering matches the true classes.

@@ -18,6 +18,7 @@ use super::{
 };
 use crate::Result;
 use crate::backend::Compute;
+use crate::checkpoint::{Checkpoint, Part};
 use crate::data::transforms::all_rotations;
 use crate::data::{BatchSampler, DatasetName, DeviceImages};
 use crate::eval::{Representation, conv_representation, held_out_accuracy};
@@ -151,7 +152,7 @@ impl Method for Rotation {
         self.net.take_metrics()
     }
 
-    fn examples(&mut self, count: usize) -> PendingExamples {
+    fn examples(&mut self, count: usize) -> Result<PendingExamples> {
         let held = &self.data.held_out;
         let count = count.clamp(1, held.len());
         let indices: Vec<usize> = (0..count)
@@ -171,12 +172,12 @@ impl Method for Rotation {
         let pick = Tensor::<1, Int>::from_data(TensorData::new(pick, [count]), &rotated.device());
         let images = rotated.select(0, pick);
         let probabilities = softmax(self.net.model.valid().forward(images.clone()), 1);
-        PendingExamples {
+        Ok(PendingExamples {
             images,
             probabilities,
             truth,
             class_names: ROTATIONS.iter().map(|s| s.to_string()).collect(),
-        }
+        })
     }
 
     fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
@@ -190,6 +191,14 @@ impl Method for Rotation {
 
     fn representation(&self, grid: usize) -> Option<Box<dyn Representation>> {
         Some(conv_representation(&self.net.model.encoder, grid))
+    }
+
+    fn save(&self) -> LocalFuture<Result<Vec<Part>>> {
+        self.net.save()
+    }
+
+    fn load(&mut self, checkpoint: &Checkpoint) -> Result<()> {
+        self.net.load(checkpoint)
     }
 
     fn reset(&mut self) {

@@ -21,6 +21,7 @@ use super::{
 };
 use crate::Result;
 use crate::backend::Compute;
+use crate::checkpoint::{Checkpoint, Part};
 use crate::data::augment::AugmentConfig;
 use crate::data::{DatasetName, DeviceImages};
 use crate::eval::{Representation, conv_representation, held_out_accuracy};
@@ -160,11 +161,12 @@ impl Method for SimClr {
         self.net.take_metrics()
     }
 
-    fn examples(&mut self, count: usize) -> PendingExamples {
+    fn examples(&mut self, count: usize) -> Result<PendingExamples> {
         let net = self.net.model.valid();
         let config = &self.config;
-        self.views
-            .examples(count, &config.augment, &net, config.temperature)
+        Ok(self
+            .views
+            .examples(count, &config.augment, &net, config.temperature))
     }
 
     fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
@@ -179,6 +181,14 @@ impl Method for SimClr {
 
     fn representation(&self, grid: usize) -> Option<Box<dyn Representation>> {
         Some(conv_representation(&self.net.model.encoder, grid))
+    }
+
+    fn save(&self) -> LocalFuture<Result<Vec<Part>>> {
+        self.net.save()
+    }
+
+    fn load(&mut self, checkpoint: &Checkpoint) -> Result<()> {
+        self.net.load(checkpoint)
     }
 
     fn reset(&mut self) {
