@@ -235,7 +235,7 @@ impl Session {
         if saved != here {
             return Err(Error::data(
                 "checkpoint",
-                format!("it holds a {saved} model; this session trains {here}"),
+                format!("it holds a model of the {saved} method; this session trains {here}"),
             ));
         }
         *self = Session::restore(checkpoint, data, compute)?;

@@ -487,7 +487,7 @@ fn damaged_or_foreign_checkpoints_are_refused_and_the_model_is_kept() {
     let foreign = Checkpoint::decode(&pollster::block_on(ae.save()).unwrap()).unwrap();
     let e = message(vae.load(&foreign, &data, &compute));
     assert!(
-        e.contains("it holds a autoencoder model; this session trains vae"),
+        e.contains("it holds a model of the autoencoder method; this session trains vae"),
         "{e}"
     );
     assert_eq!(vae.step(), 2);

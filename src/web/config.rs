@@ -187,3 +187,48 @@ pub fn defaults() -> Vec<MethodConfig> {
         .filter_map(|name| MethodConfig::default_for(name).ok())
         .collect()
 }
+
+/// An index that may be 0 (a start position): a whole number of at least 0.
+pub fn index(field: &str, value: f64) -> Result<usize> {
+    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= 1e9 {
+        Ok(value as usize)
+    } else {
+        Err(Error::config(
+            field,
+            format!("expected a whole number of at least 0, got {value}"),
+        ))
+    }
+}
+
+/// An image's pixels from the page: a `Float32Array` or an array of numbers (28 x 28 values
+/// in [0, 1], row by row; the core checks the size and the range).
+pub fn pixels(field: &str, value: &JsValue) -> Result<Vec<f32>> {
+    if let Some(array) = value.dyn_ref::<js_sys::Float32Array>() {
+        return Ok(array.to_vec());
+    }
+    let array = value.dyn_ref::<js_sys::Array>().ok_or_else(|| {
+        Error::config(
+            field,
+            format!("expected a Float32Array or an array of numbers, got {value:?}"),
+        )
+    })?;
+    array
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            v.as_f64()
+                .map(|x| x as f32)
+                .ok_or_else(|| Error::config(field, format!("pixel {i} is not a number: {v:?}")))
+        })
+        .collect()
+}
+
+/// Options of an operation (`{ frames: 8, mode: "spherical" }`): missing fields take their
+/// defaults, `undefined` or `null` means all defaults, an unknown field is an error naming it.
+pub fn options<T: DeserializeOwned + Serialize + Default>(value: &JsValue) -> Result<T> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(T::default());
+    }
+    require_object(value, "options")?;
+    deserialize(value.clone(), &[])
+}

@@ -10,6 +10,10 @@
 //! const report = await session.report(); // { method, step, steps_per_second, metrics: [{name, value}] }
 //! const ex = await session.examples(16); // images + predictions to draw
 //! const ev = await session.evaluate();   // { pretext_accuracy, probe: { trained, random_init, ... } }
+//! const vae = create_session({ method: "vae" });               // autoencoders and VAEs:
+//! await vae.load(new Uint8Array(await (await fetch("pretrained/vae.upck")).arrayBuffer()));
+//! const strip = await vae.interpolate(a, b, { frames: 8, mode: "spherical" }); // a, b: 784 floats
+//! const file = await session.save();     // any session: a checkpoint file's bytes
 //! const clip = create_session({ method: "clip" });              // no dataset: captioned shapes
 //! const zs = await clip.zero_shot(["a red circle", "a blue square"], 8); // typed captions
 //! session.reset(); session.dispose();
@@ -372,4 +376,164 @@ impl Session {
     pub fn dispose(&self) {
         self.inner.dispose();
     }
+
+    /// Resolves to the model as a checkpoint file (a `Uint8Array`; offer it as a `.upck`
+    /// download). Every method saves this way.
+    pub fn save(&self) -> Promise {
+        let job = self.with(|s| Ok(s.save()));
+        future_to_promise(async move {
+            let bytes = job.map_err(reject)?.await.map_err(reject)?;
+            Ok(js_sys::Uint8Array::from(bytes.as_slice()).into())
+        })
+    }
+
+    /// Load a checkpoint file saved by `save()` (or shipped, `pretrained/*.upck`) for this
+    /// session's method; its config comes with it. Returns the config now in force. A corrupt,
+    /// truncated, newer or other-method file is an error and the current model is kept.
+    pub fn load(&self, bytes: &[u8]) -> Result<JsValue, JsError> {
+        let checkpoint = crate::checkpoint::Checkpoint::decode(bytes).map_err(js_error)?;
+        let compute = current_compute().map_err(js_error)?;
+        let data = checkpoint
+            .config
+            .dataset()
+            .map(loaded_data)
+            .transpose()
+            .map_err(js_error)?;
+        let config = self
+            .with(|s| {
+                s.load(&checkpoint, data.as_ref(), &compute)?;
+                Ok(s.config().clone())
+            })
+            .map_err(js_error)?;
+        to_js(&config)
+    }
+
+    /// Autoencoders and VAEs: resolves to `count` held-out images from `start` with their
+    /// reconstructions: `{ rows, cols, channels, labels, groups: [{ name: "input" | "noisy" |
+    /// "output", count, pixels }] }` (`noisy` for a denoising autoencoder).
+    pub fn reconstructions(&self, start: f64, count: f64) -> Promise {
+        let job = config::index("start", start).and_then(|start| {
+            let count = config::count("count", count)?;
+            self.with(|s| s.reconstructions(start, count))
+        });
+        images_promise(job)
+    }
+
+    /// VAEs: resolves to `count` samples decoded from prior codes drawn with `options.seed`
+    /// (default 0; the same seed draws the same codes), of class `options.class` for a
+    /// conditional VAE. Group `samples`.
+    pub fn samples(&self, count: f64, options: JsValue) -> Promise {
+        let job = config::options::<SampleOptions>(&options).and_then(|o| {
+            let count = config::count("count", count)?;
+            self.with(|s| s.samples(count, o.seed, o.class))
+        });
+        images_promise(job)
+    }
+
+    /// Resolves to the interpolation between images `a` and `b` (each 784 values in [0, 1],
+    /// row by row: picked from the data or drawn): `options = { frames: 8, mode: "linear" |
+    /// "spherical", classes: [a's, b's] }` (classes for a conditional VAE). Groups `frames` and
+    /// `ends` (the two inputs).
+    pub fn interpolate(&self, a: JsValue, b: JsValue, options: JsValue) -> Promise {
+        let job = config::options::<InterpolateOptions>(&options).and_then(|o| {
+            let (a, b) = (config::pixels("a", &a)?, config::pixels("b", &b)?);
+            self.with(|s| s.interpolate(&a, &b, o.classes, o.frames, o.mode))
+        });
+        images_promise(job)
+    }
+
+    /// Resolves to latent arithmetic on three images: the decoding of `code(a) - code(b) +
+    /// code(c)`. `options = { classes: [a's, b's, c's] }` for a conditional VAE. Groups
+    /// `inputs`, `reconstructions`, `result`.
+    pub fn arithmetic(&self, a: JsValue, b: JsValue, c: JsValue, options: JsValue) -> Promise {
+        let job = config::options::<ArithmeticOptions>(&options).and_then(|o| {
+            let a = config::pixels("a", &a)?;
+            let b = config::pixels("b", &b)?;
+            let c = config::pixels("c", &c)?;
+            self.with(|s| s.arithmetic([&a, &b, &c], o.classes))
+        });
+        images_promise(job)
+    }
+
+    /// A 2-D latent: resolves to the decoded `side x side` grid over +-2 on both axes (group
+    /// `grid`, row by row from the top); `options.class` for a conditional VAE.
+    pub fn manifold(&self, side: f64, options: JsValue) -> Promise {
+        let job = config::options::<SampleOptions>(&options).and_then(|o| {
+            let side = config::count("side", side)?;
+            self.with(|s| s.manifold(side, o.class))
+        });
+        images_promise(job)
+    }
+
+    /// A 2-D latent: resolves to the latent means of `count` held-out images: `{ points: [x0,
+    /// y0, x1, y1, ...], labels, class_names, range }`.
+    pub fn latent_points(&self, count: f64) -> Promise {
+        let job = config::count("count", count).and_then(|n| self.with(|s| s.latent_points(n)));
+        future_to_promise(async move {
+            let points = job.map_err(reject)?.await.map_err(reject)?;
+            to_js(&points).map_err(JsValue::from)
+        })
+    }
+
+    /// A conditional VAE: resolves to one code decoded in every class (group `classes`): the
+    /// code of `image` (784 values) in class `options.class` when an image is given, else a
+    /// prior draw with `options.seed`.
+    pub fn class_sweep(&self, image: JsValue, options: JsValue) -> Promise {
+        let job = config::options::<SampleOptions>(&options).and_then(|o| {
+            let image = if image.is_null() || image.is_undefined() {
+                None
+            } else {
+                let class = o.class.ok_or_else(|| {
+                    Error::config("class", "the class of the given image is needed")
+                })?;
+                Some((config::pixels("image", &image)?, class))
+            };
+            self.with(|s| s.class_sweep(image.as_ref().map(|(px, c)| (px.as_slice(), *c)), o.seed))
+        });
+        images_promise(job)
+    }
+}
+
+/// Options of `samples`, `manifold` and `class_sweep`.
+#[derive(Debug, Default, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct SampleOptions {
+    seed: u64,
+    class: Option<usize>,
+}
+
+/// Options of `interpolate`.
+#[derive(Debug, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct InterpolateOptions {
+    frames: usize,
+    mode: crate::methods::Interpolation,
+    classes: [usize; 2],
+}
+
+impl Default for InterpolateOptions {
+    fn default() -> Self {
+        InterpolateOptions {
+            frames: 8,
+            mode: Default::default(),
+            classes: [0, 0],
+        }
+    }
+}
+
+/// Options of `arithmetic`.
+#[derive(Debug, Default, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct ArithmeticOptions {
+    classes: [usize; 3],
+}
+
+/// The promise of an image operation's result.
+fn images_promise(
+    job: Result<crate::methods::LocalFuture<Result<crate::methods::Images>>>,
+) -> Promise {
+    future_to_promise(async move {
+        let images = job.map_err(reject)?.await.map_err(reject)?;
+        to_js(&images).map_err(JsValue::from)
+    })
 }

@@ -7,6 +7,7 @@ import { JigsawWidget } from "./jigsaw-widget.js";
 import { DeepClusterWidget } from "./deepcluster-widget.js";
 import { SimClrWidget, MocoWidget, ByolWidget } from "./views-widget.js";
 import { ClipWidget } from "./clip-widget.js";
+import { AutoencoderWidget, VaeWidget } from "./generative-widget.js";
 import { BoardWidget } from "./board-widget.js";
 
 const badge = document.getElementById("backend");
@@ -32,6 +33,8 @@ async function main() {
     moco: new MocoWidget(document.getElementById("moco")),
     byol: new ByolWidget(document.getElementById("byol")),
     clip: new ClipWidget(document.getElementById("clip")),
+    autoencoder: new AutoencoderWidget(document.getElementById("autoencoder")),
+    vae: new VaeWidget(document.getElementById("vae")),
     board: new BoardWidget(document.getElementById("board")),
   };
   window.playground = widgets;

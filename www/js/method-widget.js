@@ -22,8 +22,9 @@ export class MethodWidget {
    * @param method  the `method` field of the session config
    * @param fields  `{ name: parser }` of the form fields that make the config
    * @param examples how many examples the grid shows
+   * @param plots   `{ metric: LinePlot options }` of plots beyond loss and accuracy
    */
-  constructor(root, { method, fields, examples = 10 }) {
+  constructor(root, { method, fields, examples = 10, plots = {} }) {
     this.root = root;
     this.method = method;
     this.fields = fields;
@@ -31,11 +32,17 @@ export class MethodWidget {
     this.form = root.querySelector("form");
     this.buttons = Object.fromEntries(
       [...root.querySelectorAll("button[data-action]")].map((b) => [b.dataset.action, b]));
-    this.plots = {
-      loss: new LinePlot(root.querySelector('[data-plot="loss"]'), { color: "#c05621" }),
-      accuracy: new LinePlot(root.querySelector('[data-plot="accuracy"]'), {
-        color: "#2b6cb0", yMin: 0, yMax: 1, format: (v) => `${Math.round(v * 100)}%` }),
+    // One plot per metric that has a canvas (`plots` adds a widget's own metrics).
+    const specs = {
+      loss: { color: "#c05621" },
+      accuracy: { color: "#2b6cb0", yMin: 0, yMax: 1, format: (v) => `${Math.round(v * 100)}%` },
+      ...plots,
     };
+    this.plots = {};
+    for (const [name, options] of Object.entries(specs)) {
+      const canvas = root.querySelector(`[data-plot="${name}"]`);
+      if (canvas) this.plots[name] = new LinePlot(canvas, options);
+    }
     this.grid = root.querySelector("[data-grid]");
     this.session = null;
     this.player = null;

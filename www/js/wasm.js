@@ -38,6 +38,11 @@ export function dataset(name, onProgress) {
   return datasetPromises.get(name);
 }
 
+/** The bytes of a file shipped with the site (`pretrained/vae.upck`), relative to the page. */
+export function asset(path, onProgress) {
+  return fetchWithProgress(new URL(`../${path}`, import.meta.url), onProgress);
+}
+
 async function fetchWithProgress(url, onProgress) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`could not load ${url.pathname}: HTTP ${response.status}`);

@@ -1,0 +1,377 @@
+// The autoencoder and VAE widgets: reconstructions (with the noisy inputs of a denoising
+// autoencoder), and for the VAE a live grid of prior samples, interpolation between two picked or
+// drawn digits (a strip and an animation, linear or spherical), latent arithmetic a - b + c, the
+// 2-D manifold with the encoded digits over it, and the conditional VAE's class controls.
+// Pretrained weights load at start so the VAE's demos work at once; "Reset" trains from scratch.
+
+import { MethodWidget, number } from "./method-widget.js";
+import { exampleCanvas } from "./grid.js";
+import { asset } from "./wasm.js";
+
+const SIDE = 28;
+const bool = (v) => v === "true";
+/** A class's colour in the latent scatter. */
+const CLASS_COLOURS = ["#e53e3e", "#dd6b20", "#d69e2e", "#38a169", "#319795",
+  "#3182ce", "#5a67d8", "#805ad5", "#d53f8c", "#4a5568"];
+
+/** Image `i` of an image group (see `Session.reconstructions`) on a canvas of its own. */
+function groupCanvas(images, group, i) {
+  return exampleCanvas({ ...images, pixels: group.pixels }, i);
+}
+
+/** Image `i` of a group as the 784 floats in [0, 1] the session's operations take. */
+function groupPixels(group, i) {
+  const n = SIDE * SIDE;
+  return Float32Array.from(group.pixels.slice(i * n, (i + 1) * n), (v) => v / 255);
+}
+
+/** Draw groups as rows of images on `canvas`, each `scale` pixels per image pixel. */
+function drawRows(canvas, images, names, { scale = 2, gap = 4, label = true } = {}) {
+  const ctx = canvas.getContext("2d");
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.imageSmoothingEnabled = false;
+  const cell = SIDE * scale;
+  ctx.font = "11px sans-serif";
+  // The row labels' column: as wide as the longest name.
+  const left = label ? Math.ceil(Math.max(...names.map((n) => ctx.measureText(n).width))) + 8 : 0;
+  names.forEach((name, r) => {
+    const group = images.groups.find((g) => g.name === name);
+    if (!group) return;
+    const y = r * (cell + gap);
+    if (label) {
+      ctx.fillStyle = "#4a5568";
+      ctx.fillText(name, 0, y + cell / 2 + 4);
+    }
+    for (let i = 0; i < group.count; i++) {
+      ctx.drawImage(groupCanvas(images, group, i), left + i * (cell + gap), y, cell, cell);
+    }
+  });
+  return { cell, gap, left };
+}
+
+/** A grid of one group, `perRow` a row. */
+function drawGroupGrid(canvas, images, name, perRow, scale = 2) {
+  const ctx = canvas.getContext("2d");
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.imageSmoothingEnabled = false;
+  const group = images.groups.find((g) => g.name === name);
+  const cell = SIDE * scale;
+  for (let i = 0; i < group.count; i++) {
+    ctx.drawImage(groupCanvas(images, group, i),
+      (i % perRow) * cell, Math.floor(i / perRow) * cell, cell, cell);
+  }
+}
+
+/** The autoencoder and the denoising autoencoder: inputs, noisy inputs, reconstructions. */
+export class AutoencoderWidget extends MethodWidget {
+  constructor(root) {
+    super(root, {
+      method: "autoencoder",
+      examples: 8,
+      fields: { batch_size: number, learning_rate: number, latent: number, noise: number, seed: number },
+    });
+  }
+
+  async refreshExamples() {
+    try {
+      const images = await this.session.reconstructions(0, this.exampleCount);
+      const names = images.groups.map((g) => g.name);
+      drawRows(this.grid, images, names);
+      this.grid.dataset.groups = names.join(",");
+    } catch (error) {
+      this.showError(error);
+    }
+  }
+
+  showEvaluation(ev) {
+    const g = ev.generative;
+    this.field("reconstruction_nats").textContent = g.reconstruction_nats.toFixed(2);
+    this.field("mse").textContent = g.mse.toFixed(4);
+    this.field("eval_held_out").textContent = g.held_out;
+    this.root.querySelector("table.probe").dataset.nats = g.reconstruction_nats;
+  }
+}
+
+/** The shipped pretrained VAEs (made by the commands in the README). */
+const PRETRAINED = {
+  vae: { file: "pretrained/vae.upck", label: "VAE, 16-d latent" },
+  vae2d: { file: "pretrained/vae2d.upck", label: "VAE, 2-d latent (manifold)" },
+  cvae: { file: "pretrained/cvae.upck", label: "conditional VAE, 2-d latent" },
+};
+
+/** The VAE and the conditional VAE. */
+export class VaeWidget extends MethodWidget {
+  constructor(root) {
+    super(root, {
+      method: "vae",
+      examples: 10,
+      fields: {
+        batch_size: number, learning_rate: number, latent: number, beta: number,
+        conditional: bool, seed: number,
+      },
+      plots: {
+        kl: { color: "#6b46c1" },
+        reconstruction: { color: "#2f855a" },
+      },
+    });
+    this.picks = { a: 0, b: 1, c: 2 };
+    this.slot = "a";
+    this.drawn = null;
+    this.frames = [];
+    this.animation = null;
+    this.el = (name) => root.querySelector(`[data-${name}]`);
+    this.el("pretrained").addEventListener("change", () => this.loadPretrained());
+    this.el("save").addEventListener("click", () => this.download());
+    this.el("file").addEventListener("change", (e) => this.loadFile(e.target.files[0]));
+    this.el("slot").addEventListener("change", (e) => (this.slot = e.target.value));
+    for (const name of ["mode", "frames", "sample-class"]) {
+      this.el(name).addEventListener("change", () => this.refreshGenerations());
+    }
+    this.grid.addEventListener("click", (e) => this.pick(e));
+    this.setUpDrawing();
+  }
+
+  /** Start with pretrained weights: the demos work before any training. */
+  async start() {
+    // Nothing to draw from the random init the rebuild makes: the pretrained model replaces it.
+    this.starting = true;
+    await this.rebuild();
+    this.starting = false;
+    await this.loadPretrained();
+  }
+
+  /** Load the pretrained model chosen in the menu; its config replaces the controls'. */
+  async loadPretrained() {
+    const choice = PRETRAINED[this.el("pretrained").value];
+    if (!choice || !this.session) return;
+    const status = this.el("model-status");
+    status.textContent = `loading ${choice.label}…`;
+    try {
+      this.loadBytes(await asset(choice.file), choice.label);
+    } catch (error) {
+      status.textContent = "";
+      this.showError(error);
+    }
+    await this.refreshExamples();
+  }
+
+  async loadFile(file) {
+    if (!file) return;
+    try {
+      this.loadBytes(new Uint8Array(await file.arrayBuffer()), file.name);
+    } catch (error) {
+      this.showError(error);
+    }
+    await this.refreshExamples();
+  }
+
+  /** Replace the model by a checkpoint (the session keeps its model if the file is refused). */
+  loadBytes(bytes, label) {
+    this.pause();
+    const config = this.session.load(bytes);
+    for (const name of Object.keys(this.fields)) {
+      if (config[name] !== undefined) this.form.elements[name].value = String(config[name]);
+    }
+    this.clearPlots();
+    this.field("step").textContent = this.session.step();
+    this.el("model-status").textContent = `${label}, trained ${this.session.step()} steps`;
+    this.showError(null);
+  }
+
+  async download() {
+    try {
+      const bytes = await this.session.save();
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(new Blob([bytes], { type: "application/octet-stream" }));
+      link.download = `vae-step${this.session.step()}.upck`;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+    } catch (error) {
+      this.showError(error);
+    }
+  }
+
+  async reset() {
+    await super.reset();
+    this.el("model-status").textContent = "random init (train from scratch)";
+  }
+
+  conditional() { return this.form.elements.conditional.value === "true"; }
+  latent() { return Number(this.form.elements.latent.value); }
+
+  /** The held-out digits (click one to use it as a, b or c) and their reconstructions. */
+  async refreshExamples() {
+    if (!this.session || this.starting) return;
+    try {
+      this.data = await this.session.reconstructions(0, this.exampleCount);
+      this.drawData();
+      await this.refreshGenerations();
+    } catch (error) {
+      this.showError(error);
+    }
+  }
+
+  drawData() {
+    const { cell, gap, left } = drawRows(this.grid, this.data, ["input", "output"]);
+    this.layout = { cell, gap, left };
+    const ctx = this.grid.getContext("2d");
+    ctx.font = "bold 12px sans-serif";
+    for (const [slot, i] of Object.entries(this.picks)) {
+      if (i === "drawn") continue;
+      const x = left + i * (cell + gap);
+      ctx.strokeStyle = "#d69e2e";
+      ctx.lineWidth = 2;
+      ctx.strokeRect(x + 1, 1, cell - 2, cell - 2);
+      ctx.fillStyle = "#b7791f";
+      ctx.fillText(slot, x + 3, 13);
+    }
+  }
+
+  pick(event) {
+    if (!this.layout || !this.data) return;
+    const rect = this.grid.getBoundingClientRect();
+    const x = (event.clientX - rect.left) * (this.grid.width / rect.width) - this.layout.left;
+    const i = Math.floor(x / (this.layout.cell + this.layout.gap));
+    if (i < 0 || i >= this.exampleCount) return;
+    this.picks[this.slot] = i;
+    this.drawData();
+    this.refreshGenerations();
+  }
+
+  /** The image and class in slot `a`, `b` or `c`: a held-out digit, or the drawing. */
+  slotImage(slot) {
+    const i = this.picks[slot];
+    if (i === "drawn") return { pixels: this.drawn, label: Number(this.el("drawn-class").value) };
+    const input = this.data.groups.find((g) => g.name === "input");
+    return { pixels: groupPixels(input, i), label: this.data.labels[i] };
+  }
+
+  /** Interpolation, arithmetic, samples, manifold and class sweep of the current model. */
+  async refreshGenerations() {
+    if (!this.session || !this.data) return;
+    try {
+      const a = this.slotImage("a"), b = this.slotImage("b"), c = this.slotImage("c");
+      const frames = Number(this.el("frames").value), mode = this.el("mode").value;
+      const strip = await this.session.interpolate(a.pixels, b.pixels, { frames, mode, classes: [a.label, b.label] });
+      this.drawStrip(strip);
+      const arith = await this.session.arithmetic(a.pixels, b.pixels, c.pixels, { classes: [a.label, b.label, c.label] });
+      drawRows(this.el("arithmetic"), arith, ["inputs", "reconstructions", "result"]);
+      const conditional = this.conditional();
+      this.root.querySelectorAll("[data-conditional-only]").forEach((e) => (e.hidden = !conditional));
+      const sampleClass = conditional ? Number(this.el("sample-class").value) : null;
+      const samples = await this.session.samples(16, { seed: 7, class: sampleClass });
+      drawGroupGrid(this.el("samples"), samples, "samples", 8);
+      if (conditional) {
+        const sweep = await this.session.class_sweep(a.pixels, { class: a.label });
+        drawRows(this.el("sweep"), sweep, ["input", "classes"], { scale: 1.5 });
+      }
+      await this.drawManifold(sampleClass);
+      performance.mark("vae:first-interpolation");
+      this.showError(null);
+    } catch (error) {
+      this.showError(error);
+    }
+  }
+
+  /** The strip, and the animation cycling through the same frames. */
+  drawStrip(strip) {
+    const canvas = this.el("strip");
+    const group = strip.groups.find((g) => g.name === "frames");
+    const ctx = canvas.getContext("2d");
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    ctx.imageSmoothingEnabled = false;
+    const cell = Math.min(56, Math.floor(canvas.width / group.count));
+    this.frames = [];
+    for (let i = 0; i < group.count; i++) {
+      const image = groupCanvas(strip, group, i);
+      this.frames.push(image);
+      ctx.drawImage(image, i * cell, 0, cell, cell);
+    }
+    canvas.dataset.frames = group.count;
+    if (!this.animation) {
+      let t = 0;
+      this.animation = setInterval(() => {
+        if (!this.frames.length || document.hidden) return;
+        const n = this.frames.length, k = t % (2 * n - 2 || 1), i = k < n ? k : 2 * n - 2 - k;
+        const big = this.el("animation").getContext("2d");
+        big.imageSmoothingEnabled = false;
+        big.drawImage(this.frames[i], 0, 0, 112, 112);
+        t++;
+      }, 150);
+    }
+  }
+
+  /** With a 2-d latent: the decoded grid, and the encoded held-out digits over it. */
+  async drawManifold(sampleClass) {
+    const figure = this.root.querySelector("[data-manifold-figure]");
+    figure.hidden = this.latent() !== 2;
+    if (figure.hidden) return;
+    const side = 15, canvas = this.el("manifold");
+    const grid = await this.session.manifold(side, { class: sampleClass });
+    drawGroupGrid(canvas, grid, "grid", side, 1);
+    const points = await this.session.latent_points(500);
+    const ctx = canvas.getContext("2d");
+    // Code (x, y) in [-range, range] -> the grid's pixels (top row = largest y); the grid's
+    // cell centres sit at the grid codes, half a cell in from the edges.
+    const size = side * SIDE, half = SIDE / 2, span = size - SIDE, r = points.range;
+    for (let i = 0; i < points.labels.length; i++) {
+      const x = half + ((points.points[2 * i] + r) / (2 * r)) * span;
+      const y = half + ((r - points.points[2 * i + 1]) / (2 * r)) * span;
+      ctx.fillStyle = CLASS_COLOURS[points.labels[i] % CLASS_COLOURS.length];
+      ctx.globalAlpha = 0.7;
+      ctx.beginPath();
+      ctx.arc(x, y, 2.5, 0, 2 * Math.PI);
+      ctx.fill();
+    }
+    ctx.globalAlpha = 1;
+  }
+
+  /** A 28 x 28 drawing pad (shown 6x): draw a digit, then use it as a, b or c. */
+  setUpDrawing() {
+    const pad = this.el("pad");
+    const ctx = pad.getContext("2d");
+    const clear = () => { ctx.fillStyle = "black"; ctx.fillRect(0, 0, pad.width, pad.height); };
+    clear();
+    let down = false;
+    const stroke = (e) => {
+      if (!down) return;
+      const rect = pad.getBoundingClientRect();
+      const x = (e.clientX - rect.left) * (pad.width / rect.width);
+      const y = (e.clientY - rect.top) * (pad.height / rect.height);
+      ctx.fillStyle = "white";
+      ctx.beginPath();
+      ctx.arc(x, y, pad.width / 16, 0, 2 * Math.PI);
+      ctx.fill();
+    };
+    pad.addEventListener("pointerdown", (e) => { down = true; stroke(e); });
+    pad.addEventListener("pointermove", stroke);
+    addEventListener("pointerup", () => (down = false));
+    this.el("clear-pad").addEventListener("click", clear);
+    this.el("use-drawing").addEventListener("click", () => {
+      // Down to 28 x 28 (the canvas averages), grey values in [0, 1].
+      const small = document.createElement("canvas");
+      small.width = small.height = SIDE;
+      const s = small.getContext("2d");
+      s.drawImage(pad, 0, 0, SIDE, SIDE);
+      const rgba = s.getImageData(0, 0, SIDE, SIDE).data;
+      this.drawn = Float32Array.from({ length: SIDE * SIDE }, (_, p) => rgba[4 * p] / 255);
+      this.picks[this.slot] = "drawn";
+      this.drawData();
+      this.refreshGenerations();
+    });
+  }
+
+  showEvaluation(ev) {
+    const g = ev.generative;
+    const table = this.root.querySelector("table.probe");
+    this.field("reconstruction_nats").textContent = g.reconstruction_nats.toFixed(2);
+    this.field("kl_nats").textContent = g.kl_nats.toFixed(2);
+    this.field("negative_elbo").textContent = g.negative_elbo.toFixed(2);
+    this.field("eval_held_out").textContent = g.held_out;
+    const c = g.conditional;
+    this.field("conditional_score").textContent = c
+      ? `${(100 * c.requested_class).toFixed(1)}% (${c.samples_per_class} per class; the classifier is right on ${(100 * c.classifier_accuracy).toFixed(1)}% of real digits)`
+      : "– (not conditional)";
+    table.dataset.elbo = g.negative_elbo;
+  }
+}
