@@ -120,14 +120,22 @@ impl Checkpoint {
             )));
         }
         let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
-        if version > FORMAT_VERSION {
-            return Err(bad(format!(
-                "format version {version} is newer than this playground reads ({FORMAT_VERSION}); update the playground"
-            )));
-        }
         let (body, crc) = bytes.split_at(bytes.len() - 4);
         let stored = u32::from_le_bytes(crc.try_into().expect("4 bytes"));
-        if crc32fast::hash(body) != stored {
+        let intact = crc32fast::hash(body) == stored;
+        // A newer envelope may keep its checksum elsewhere, so a newer version is reported as
+        // such, and as possibly damaged when this version's checksum does not hold.
+        if version > FORMAT_VERSION {
+            return Err(bad(format!(
+                "format version {version} is newer than this playground reads ({FORMAT_VERSION}){}; update the playground",
+                if intact {
+                    ""
+                } else {
+                    ", or the file is damaged"
+                }
+            )));
+        }
+        if !intact {
             return Err(bad(format!(
                 "the file is truncated or damaged (checksum mismatch over {} bytes)",
                 bytes.len()

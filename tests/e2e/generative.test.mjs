@@ -84,6 +84,11 @@ test("VAE: pretrained interpolation at once, arithmetic, a drawn digit, conditio
   await generationsRedrawn(page, n);
   assert.match(await page.locator("#vae [data-model-status]").textContent(), /conditional VAE/);
   assert.equal(await page.locator("#vae canvas[data-sweep]").isVisible(), true);
+  assert.equal(await page.locator("#vae table.probe").isHidden(), true, "the table scored the last model");
+  // The drawing in slot a is a 1.
+  n = await marks(page);
+  await page.locator("#vae [data-drawn-class]").selectOption("1");
+  await generationsRedrawn(page, n);
   n = await marks(page);
   await page.locator("#vae [data-sample-class]").selectOption("7");
   await generationsRedrawn(page, n);
@@ -98,7 +103,8 @@ test("VAE: pretrained interpolation at once, arithmetic, a drawn digit, conditio
 
   // A corrupt checkpoint file: refused by name, the model kept.
   await page.locator("#vae [data-file]").setInputFiles({
-    name: "broken.upck", mimeType: "application/octet-stream", buffer: Buffer.from("UPGDCKPT and then nothing useful"),
+    name: "broken.upck", mimeType: "application/octet-stream",
+    buffer: Buffer.concat([Buffer.from("UPGDCKPT"), Buffer.from([1, 0, 0, 0]), Buffer.from("and then nothing useful")]),
   });
   const error = page.locator("#vae .error");
   await error.waitFor({ state: "visible", timeout: 60_000 });

@@ -124,7 +124,7 @@ export class VaeWidget extends MethodWidget {
     this.el("save").addEventListener("click", () => this.download());
     this.el("file").addEventListener("change", (e) => this.loadFile(e.target.files[0]));
     this.el("slot").addEventListener("change", (e) => (this.slot = e.target.value));
-    for (const name of ["mode", "frames", "sample-class"]) {
+    for (const name of ["mode", "frame-count", "sample-class", "drawn-class"]) {
       this.el(name).addEventListener("change", () => this.refreshGenerations());
     }
     this.grid.addEventListener("click", (e) => this.pick(e));
@@ -151,6 +151,7 @@ export class VaeWidget extends MethodWidget {
     } catch (error) {
       status.textContent = "";
       this.showError(error);
+      return;
     }
     await this.refreshExamples();
   }
@@ -160,7 +161,9 @@ export class VaeWidget extends MethodWidget {
     try {
       this.loadBytes(new Uint8Array(await file.arrayBuffer()), file.name);
     } catch (error) {
+      // The session kept its model: say why the file was refused, and leave the rest as it is.
       this.showError(error);
+      return;
     }
     await this.refreshExamples();
   }
@@ -173,6 +176,8 @@ export class VaeWidget extends MethodWidget {
       if (config[name] !== undefined) this.form.elements[name].value = String(config[name]);
     }
     this.clearPlots();
+    // The table scored the previous model.
+    this.root.querySelector("table.probe").hidden = true;
     this.field("step").textContent = this.session.step();
     this.el("model-status").textContent = `${label}, trained ${this.session.step()} steps`;
     this.showError(null);
@@ -251,7 +256,7 @@ export class VaeWidget extends MethodWidget {
     if (!this.session || !this.data) return;
     try {
       const a = this.slotImage("a"), b = this.slotImage("b"), c = this.slotImage("c");
-      const frames = Number(this.el("frames").value), mode = this.el("mode").value;
+      const frames = Number(this.el("frame-count").value), mode = this.el("mode").value;
       const strip = await this.session.interpolate(a.pixels, b.pixels, { frames, mode, classes: [a.label, b.label] });
       this.drawStrip(strip);
       const arith = await this.session.arithmetic(a.pixels, b.pixels, c.pixels, { classes: [a.label, b.label, c.label] });
