@@ -7,6 +7,7 @@
 //! cargo run -- train --method jigsaw --param grid=3 --param permutations=64
 //! cargo run --release -- train --method vae --steps 3000 --save www/pretrained/vae.upck
 //! cargo run -- train --method vae --load www/pretrained/vae.upck --steps 100  # continue
+//! cargo run -- eval --load www/pretrained/cvae.upck                            # score a saved model
 //! cargo run -- bench --steps 50                                # steps/s, time to first step
 //! cargo run -- board --steps 300 --fractions 0.01,0.1,1        # every method side by side
 //! cargo run -- board --methods simclr,moco --steps 200             # some of them
@@ -37,7 +38,7 @@ mod cli {
     use unsupervised_playground::checkpoint::Checkpoint;
     use unsupervised_playground::data::{DatasetName, ImageSet};
     use unsupervised_playground::eval::{Board, BoardConfig};
-    use unsupervised_playground::methods::{MethodConfig, TrainingData};
+    use unsupervised_playground::methods::{Evaluation, MethodConfig, TrainingData};
     use unsupervised_playground::session::Session;
     use unsupervised_playground::{Error, Result};
 
@@ -57,9 +58,24 @@ mod cli {
         Train(Common),
         /// Measure time to first step and steps per second (no evaluation).
         Bench(Common),
+        /// Evaluate a saved model (a `.upck` checkpoint) without training it.
+        Eval(EvalArgs),
         /// The representation board: train every board method for the same number of steps,
         /// then score each (linear probe, kNN) next to random init and raw pixels.
         Board(BoardArgs),
+    }
+
+    #[derive(Args)]
+    struct EvalArgs {
+        /// The checkpoint to evaluate.
+        #[arg(long)]
+        load: PathBuf,
+        /// cpu, gpu (wgpu/Vulkan) or auto (PLAYGROUND_BACKEND, else cpu).
+        #[arg(long, default_value = "auto")]
+        backend: String,
+        /// Folder holding the `.upgd` datasets.
+        #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/www/data"))]
+        data_dir: PathBuf,
     }
 
     #[derive(Args)]
@@ -145,6 +161,7 @@ mod cli {
         match cli.command {
             Command::Train(args) => train(&args, true),
             Command::Bench(args) => train(&args, false),
+            Command::Eval(args) => evaluate_checkpoint(&args),
             Command::Board(args) => board(&args),
         }
     }
@@ -275,6 +292,108 @@ mod cli {
         MethodConfig::from_json(value)
     }
 
+    /// Print what an evaluation measured, whichever method it is.
+    fn print_evaluation(eval: Evaluation) {
+        if let Some(acc) = eval.pretext_accuracy {
+            println!("held-out pretext accuracy: {:.2}%", 100.0 * acc);
+        }
+        if let Some(p) = eval.probe {
+            let runs: Vec<String> = p
+                .random_init_runs
+                .iter()
+                .map(|a| format!("{:.2}", 100.0 * a))
+                .collect();
+            println!(
+                "linear probe ({} labels, {} held-out): trained encoder {:.2}%, random-init encoders {:.2}% (mean of {}: {}), gain {:+.2} points",
+                p.labelled,
+                p.held_out,
+                100.0 * p.trained,
+                100.0 * p.random_init,
+                runs.len(),
+                runs.join(" "),
+                100.0 * (p.trained - p.random_init)
+            );
+        }
+        if let Some(c) = eval.clustering {
+            let show = |s: &unsupervised_playground::methods::ClusterScore| {
+                format!("NMI {:.3}, purity {:.1}%", s.nmi, 100.0 * s.purity)
+            };
+            println!("k-means on raw pixels: {}", show(&c.pixels));
+            for r in &c.rounds {
+                println!("  round at step {:>5}: {}", r.step, show(&r.score));
+            }
+            if let Some(f) = &c.features {
+                println!("k-means on the trained encoder's features: {}", show(f));
+            }
+        }
+        if let Some(z) = eval.zero_shot {
+            let a = z.held_out_attributes;
+            println!(
+                "zero-shot on {} images of held-out shape-colour pairs: exact caption (of 128) {:.2}%, \
+                 shape-colour caption (of 16) {:.2}%; picked caption's shape {:.1}%, colour {:.1}%, \
+                 position {:.1}%, size {:.1}%",
+                z.held_out_images,
+                100.0 * z.held_out_captions,
+                100.0 * z.held_out_pairs,
+                100.0 * a.shape,
+                100.0 * a.colour,
+                100.0 * a.position,
+                100.0 * a.size
+            );
+            println!(
+                "exact caption (of 128) on {} fresh images of trained combinations: {:.2}%",
+                z.seen_images,
+                100.0 * z.seen_captions
+            );
+        }
+        if let Some(g) = eval.generative {
+            println!(
+                "held-out reconstruction ({} images): {:.2} nats/image, MSE {:.5} per pixel",
+                g.held_out, g.reconstruction_nats, g.mse
+            );
+            if let (Some(kl), Some(elbo)) = (g.kl_nats, g.negative_elbo) {
+                println!("held-out KL {kl:.2} nats/image; negative ELBO {elbo:.2} nats/image");
+            }
+            if let Some(c) = g.conditional {
+                let per: Vec<String> = c
+                    .per_class
+                    .iter()
+                    .map(|a| format!("{:.0}", 100.0 * a))
+                    .collect();
+                println!(
+                    "conditional samples labelled as the requested class by the pixel probe: {:.1}% ({} per class: {}); the probe's held-out accuracy on real images {:.1}%",
+                    100.0 * c.requested_class,
+                    c.samples_per_class,
+                    per.join(" "),
+                    100.0 * c.classifier_accuracy
+                );
+            }
+        }
+    }
+
+    /// Evaluate a saved model as it is (no training step).
+    fn evaluate_checkpoint(args: &EvalArgs) -> Result<()> {
+        let bytes = std::fs::read(&args.load)
+            .map_err(|e| Error::data(args.load.display().to_string(), e))?;
+        let checkpoint = Checkpoint::decode(&bytes)?;
+        let compute = Compute::native(args.backend.parse::<BackendRequest>()?)?;
+        let data = match checkpoint.config.dataset() {
+            Some(dataset) => Some(load(dataset, &args.data_dir, &compute)?),
+            None => None,
+        };
+        let session = Session::restore(&checkpoint, data.as_ref(), &compute)?;
+        println!(
+            "{}: {} steps, config {}",
+            args.load.display(),
+            session.step(),
+            serde_json::to_string(session.config()).unwrap_or_default()
+        );
+        let t = Instant::now();
+        print_evaluation(pollster::block_on(session.evaluate())?);
+        println!("evaluation took {:.1} s", t.elapsed().as_secs_f64());
+        Ok(())
+    }
+
     fn train(args: &Common, evaluate: bool) -> Result<()> {
         let checkpoint = match &args.load {
             Some(path) => {
@@ -372,82 +491,7 @@ mod cli {
         }
         if evaluate {
             let t = Instant::now();
-            let eval = pollster::block_on(session.evaluate())?;
-            if let Some(acc) = eval.pretext_accuracy {
-                println!("held-out pretext accuracy: {:.2}%", 100.0 * acc);
-            }
-            if let Some(p) = eval.probe {
-                let runs: Vec<String> = p
-                    .random_init_runs
-                    .iter()
-                    .map(|a| format!("{:.2}", 100.0 * a))
-                    .collect();
-                println!(
-                    "linear probe ({} labels, {} held-out): trained encoder {:.2}%, random-init encoders {:.2}% (mean of {}: {}), gain {:+.2} points",
-                    p.labelled,
-                    p.held_out,
-                    100.0 * p.trained,
-                    100.0 * p.random_init,
-                    runs.len(),
-                    runs.join(" "),
-                    100.0 * (p.trained - p.random_init)
-                );
-            }
-            if let Some(c) = eval.clustering {
-                let show = |s: &unsupervised_playground::methods::ClusterScore| {
-                    format!("NMI {:.3}, purity {:.1}%", s.nmi, 100.0 * s.purity)
-                };
-                println!("k-means on raw pixels: {}", show(&c.pixels));
-                for r in &c.rounds {
-                    println!("  round at step {:>5}: {}", r.step, show(&r.score));
-                }
-                if let Some(f) = &c.features {
-                    println!("k-means on the trained encoder's features: {}", show(f));
-                }
-            }
-            if let Some(z) = eval.zero_shot {
-                let a = z.held_out_attributes;
-                println!(
-                    "zero-shot on {} images of held-out shape-colour pairs: exact caption (of 128) {:.2}%, \
-                     shape-colour caption (of 16) {:.2}%; picked caption's shape {:.1}%, colour {:.1}%, \
-                     position {:.1}%, size {:.1}%",
-                    z.held_out_images,
-                    100.0 * z.held_out_captions,
-                    100.0 * z.held_out_pairs,
-                    100.0 * a.shape,
-                    100.0 * a.colour,
-                    100.0 * a.position,
-                    100.0 * a.size
-                );
-                println!(
-                    "exact caption (of 128) on {} fresh images of trained combinations: {:.2}%",
-                    z.seen_images,
-                    100.0 * z.seen_captions
-                );
-            }
-            if let Some(g) = eval.generative {
-                println!(
-                    "held-out reconstruction ({} images): {:.2} nats/image, MSE {:.5} per pixel",
-                    g.held_out, g.reconstruction_nats, g.mse
-                );
-                if let (Some(kl), Some(elbo)) = (g.kl_nats, g.negative_elbo) {
-                    println!("held-out KL {kl:.2} nats/image; negative ELBO {elbo:.2} nats/image");
-                }
-                if let Some(c) = g.conditional {
-                    let per: Vec<String> = c
-                        .per_class
-                        .iter()
-                        .map(|a| format!("{:.0}", 100.0 * a))
-                        .collect();
-                    println!(
-                        "conditional samples labelled as the requested class by the pixel probe: {:.1}% ({} per class: {}); the probe's held-out accuracy on real images {:.1}%",
-                        100.0 * c.requested_class,
-                        c.samples_per_class,
-                        per.join(" "),
-                        100.0 * c.classifier_accuracy
-                    );
-                }
-            }
+            print_evaluation(pollster::block_on(session.evaluate())?);
             println!("evaluation took {:.1} s", t.elapsed().as_secs_f64());
         }
         if let Some(path) = &args.save {

@@ -12,6 +12,7 @@ use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Tensor, TensorData, Transaction};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
+use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
 use super::TrainingData;
@@ -672,17 +673,10 @@ pub fn image_tensor(field: &str, pixels: &[f32], device: &Device) -> Result<Tens
     ))
 }
 
-/// `n` draws from the standard normal (Box-Muller on a seeded generator): codes and noise that
-/// depend only on their seed, drawn on the host so they never advance the device's training
-/// random stream.
+/// `n` draws from the standard normal on a seeded generator: codes and noise that depend only on
+/// their seed, drawn on the host so they never advance the device's training random stream.
 pub fn standard_normal(rng: &mut StdRng, n: usize) -> Vec<f32> {
-    (0..n)
-        .map(|_| {
-            let u1 = 1.0 - rng.random::<f64>(); // (0, 1]: ln is finite
-            let u2 = rng.random::<f64>();
-            ((-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()) as f32
-        })
-        .collect()
+    (0..n).map(|_| rng.sample(StandardNormal)).collect()
 }
 
 /// One-hot rows of `classes` on `device`.

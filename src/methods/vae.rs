@@ -13,7 +13,11 @@
 //!
 //! Conditional (`conditional: true`): the class, one-hot, goes into the encoder and the decoder.
 //! The code no longer needs to say which digit it is, only how it is drawn (slant, thickness):
-//! fix the code and change the class to write the same style as another digit.
+//! fix the code and change the class to write the same style as another digit. That needs a
+//! small latent: the encoder sees the digit anyway, and a large code carries the class too, so a
+//! prior draw brings a class of its own. Measured after 1,000 steps (seed 42; samples the pixel
+//! probe labels as the requested class): latent 2: 94.8% (seeds 1, 2: 96.0%, 94.2%), latent 8:
+//! 60.5%, latent 16: 47.2%. The shipped conditional VAE is 2-d.
 
 use burn::module::Module;
 use burn::tensor::Distribution;
