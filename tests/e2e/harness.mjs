@@ -78,10 +78,14 @@ export async function trainUntil(page, id, above) {
     id, { timeout: 300_000 });
   const train = page.locator(`#${id} button[data-action="train"]`);
   await train.click();
-  await page.waitForFunction(([w, a]) => Number(document.querySelector(`#${w} [data-metric="accuracy"]`).dataset.value) > a,
-    [id, above], { timeout: 300_000, polling: 500 });
+  // The accuracy that passed, as it passed: a report still in flight when Pause is pressed
+  // may show a lower running value a moment later.
+  const passed = await page.waitForFunction(([w, a]) => {
+    const value = Number(document.querySelector(`#${w} [data-metric="accuracy"]`).dataset.value);
+    return value > a ? value : false;
+  }, [id, above], { timeout: 300_000, polling: 500 });
+  const accuracy = await passed.jsonValue();
   await train.click(); // pause
-  const accuracy = Number(await page.locator(`#${id} [data-metric="accuracy"]`).getAttribute("data-value"));
   const step = Number(await page.locator(`#${id} [data-field="step"]`).textContent());
   return { accuracy, step };
 }
