@@ -3,6 +3,7 @@
 
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::{Int, Tensor};
+use serde::{Deserialize, Serialize};
 
 /// Mean cross-entropy of `logits` against integer `targets` (burn's numerically stable
 /// log-softmax form).
@@ -155,9 +156,58 @@ pub fn symmetric_info_nce(images: Tensor<2>, texts: Tensor<2>, temperature: f64)
 /// - output: `[batch]`
 pub fn bernoulli_nll(logits: Tensor<4>, targets: Tensor<4>) -> Tensor<1> {
     let batch = logits.dims()[0];
-    let per_pixel =
-        logits.clone().clamp_min(0.0) - logits.clone() * targets + logits.abs().neg().exp().log1p();
+    // -[t log s + (1 - t) log(1 - s)] with s = sigmoid(x) is softplus(x) - x t.
+    let per_pixel = softplus(logits.clone()) - logits * targets;
     per_pixel.flatten::<2>(1, 3).sum_dim(1).reshape([batch])
+}
+
+/// `log(1 + e^x)` in the stable form `max(x, 0) + log(1 + e^-|x|)`: finite for any logit (the
+/// naive form overflows from x = 89 in f32).
+///
+/// # Shapes
+/// - x: any, output: the same
+pub fn softplus<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    x.clone().clamp_min(0.0) + x.abs().neg().exp().log1p()
+}
+
+/// Which GAN objective: the non-saturating loss of Goodfellow et al. (the generator maximises
+/// log D(G(z)), which keeps its gradient when the discriminator wins early), or least squares
+/// (LSGAN, Mao et al. 2017: real -> 1, fake -> 0, squared error on the raw outputs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum GanLoss {
+    /// `-log sigmoid(D(x)) - log(1 - sigmoid(D(G(z))))` for D, `-log sigmoid(D(G(z)))` for G.
+    #[default]
+    NonSaturating,
+    /// `((D(x) - 1)^2 + D(G(z))^2) / 2` for D, `(D(G(z)) - 1)^2 / 2` for G.
+    LeastSquares,
+}
+
+/// The discriminator's loss on a batch of real and a batch of generated images.
+///
+/// # Shapes
+/// - real, fake: `[batch]` discriminator outputs (logits)
+/// - output: `[1]`
+pub fn discriminator_loss(real: Tensor<1>, fake: Tensor<1>, kind: GanLoss) -> Tensor<1> {
+    match kind {
+        // -log sigmoid(r) = softplus(-r); -log(1 - sigmoid(f)) = softplus(f).
+        GanLoss::NonSaturating => softplus(real.neg()).mean() + softplus(fake).mean(),
+        GanLoss::LeastSquares => {
+            ((real - 1.0).powi_scalar(2).mean() + fake.powi_scalar(2).mean()) * 0.5
+        }
+    }
+}
+
+/// The generator's loss on the discriminator's outputs for its images.
+///
+/// # Shapes
+/// - fake: `[batch]` discriminator outputs (logits)
+/// - output: `[1]`
+pub fn generator_loss(fake: Tensor<1>, kind: GanLoss) -> Tensor<1> {
+    match kind {
+        GanLoss::NonSaturating => softplus(fake.neg()).mean(),
+        GanLoss::LeastSquares => (fake - 1.0).powi_scalar(2).mean() * 0.5,
+    }
 }
 
 /// KL divergence, in nats, of each row's diagonal Gaussian `N(mean, exp(log_var))` from the

@@ -346,6 +346,18 @@ mod cli {
                 100.0 * z.seen_captions
             );
         }
+        if let Some(g) = eval.gan {
+            let per: Vec<String> = g.per_class.iter().map(|n| n.to_string()).collect();
+            println!(
+                "{} samples: {:.1}% labelled with confidence >= 0.9 by the pixel probe ({:.1}% on real held-out images), {} of {} classes present (per class: {})",
+                g.samples,
+                100.0 * g.confident,
+                100.0 * g.classifier_accuracy,
+                g.classes_present,
+                g.per_class.len(),
+                per.join(" ")
+            );
+        }
         if let Some(g) = eval.generative {
             println!(
                 "held-out reconstruction ({} images): {:.2} nats/image, MSE {:.5} per pixel",

@@ -265,8 +265,8 @@ impl Session {
         Ok(read(self.generative()?.reconstructions(start, count)))
     }
 
-    /// `count` samples from the prior, the same for the same seed (of `class` when
-    /// conditional).
+    /// `count` samples (a VAE's from its prior, a GAN's generator's), the same for the same seed
+    /// (of `class` when conditional).
     pub fn samples(
         &self,
         count: usize,
@@ -274,7 +274,7 @@ impl Session {
         class: Option<usize>,
     ) -> Result<LocalFuture<Result<Images>>> {
         check_count(count)?;
-        Ok(read(self.generative()?.samples(count, seed, class)?))
+        Ok(read(self.method.samples(count, seed, class)?))
     }
 
     /// `frames` images from the code of image `a` to that of `b` (28 x 28 values in [0, 1]

@@ -350,6 +350,7 @@ fn small_configs() -> Vec<serde_json::Value> {
         json!({ "method": "clip", "batch_size": 8 }),
         json!({ "method": "autoencoder", "batch_size": 8, "noise": 0.3 }),
         json!({ "method": "vae", "batch_size": 8, "conditional": true }),
+        json!({ "method": "gan", "batch_size": 8 }),
     ]
 }
 
@@ -373,6 +374,11 @@ fn fingerprint(s: &mut Session, data: &TrainingData) -> Vec<f32> {
             .iter()
             .chain(images.into_data().iter())
             .collect();
+    }
+    // A GAN: its generator's samples of fixed noise.
+    if let Ok(samples) = s.samples(3, 1, None) {
+        let images = pollster::block_on(samples).unwrap();
+        return images.groups[0].pixels.iter().map(|&p| p as f32).collect();
     }
     // CLIP: examples draw from their own generator, which training does not touch.
     pollster::block_on(s.examples(4).unwrap())

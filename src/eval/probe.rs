@@ -508,16 +508,25 @@ impl PixelClassifier {
         })
     }
 
+    /// The class logits of each image.
+    ///
+    /// # Shapes
+    /// - images: `[n, 1, 28, 28]`, output: `[n, classes]`
+    pub fn logits(&self, images: Tensor<4>) -> Tensor<2> {
+        let n = images.dims()[0];
+        let classes = self.probe.classes;
+        self.probe
+            .forward(images.flatten(1, 3))
+            .reshape([n, classes])
+    }
+
     /// The predicted class of each image.
     ///
     /// # Shapes
     /// - images: `[n, 1, 28, 28]`, output: `[n]`
     pub fn predict(&self, images: Tensor<4>) -> Tensor<1, Int> {
         let n = images.dims()[0];
-        self.probe
-            .forward(images.flatten(1, 3))
-            .argmax(2)
-            .reshape([n])
+        self.logits(images).argmax(1).reshape([n])
     }
 
     /// 1 where the predicted class is `classes[i]`, else 0.

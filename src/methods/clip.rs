@@ -321,6 +321,7 @@ impl Method for Clip {
                 clustering: None,
                 zero_shot: Some(zero_shot),
                 generative: None,
+                gan: None,
             })
         })
     }

@@ -469,6 +469,7 @@ impl Method for DeepCluster {
                 clustering: Some(clustering),
                 zero_shot: None,
                 generative: None,
+                gan: None,
             })
         })
     }

@@ -9,6 +9,7 @@ pub mod autoencoder;
 pub mod byol;
 pub mod clip;
 pub mod deepcluster;
+pub mod gan;
 pub mod generative;
 pub mod jigsaw;
 pub mod moco;
@@ -36,6 +37,7 @@ pub use autoencoder::{Autoencoder, AutoencoderConfig};
 pub use byol::{Byol, ByolConfig};
 pub use clip::{Clip, ClipConfig, PendingZeroShot, ZeroShot, ZeroShotEvaluation};
 pub use deepcluster::{DeepCluster, DeepClusterConfig};
+pub use gan::{Gan, GanConfig, GanEvaluation};
 pub use generative::{Codec, GenerativeEvaluation, Images, Interpolation, PendingImages};
 pub use jigsaw::{Jigsaw, JigsawConfig};
 pub use moco::{Moco, MocoConfig};
@@ -85,11 +87,13 @@ pub enum MethodConfig {
     Autoencoder(AutoencoderConfig),
     /// The variational autoencoder, conditional when `conditional` is set.
     Vae(VaeConfig),
+    /// DCGAN: a generator and a discriminator trained against each other.
+    Gan(GanConfig),
 }
 
 impl MethodConfig {
     /// Names accepted in the `method` field.
-    pub const NAMES: [&'static str; 9] = [
+    pub const NAMES: [&'static str; 10] = [
         "rotation",
         "jigsaw",
         "deepcluster",
@@ -99,6 +103,7 @@ impl MethodConfig {
         "clip",
         "autoencoder",
         "vae",
+        "gan",
     ];
 
     /// The method called `name` with its default hyperparameters.
@@ -113,6 +118,7 @@ impl MethodConfig {
             "clip" => Ok(MethodConfig::Clip(ClipConfig::default())),
             "autoencoder" => Ok(MethodConfig::Autoencoder(AutoencoderConfig::default())),
             "vae" => Ok(MethodConfig::Vae(VaeConfig::default())),
+            "gan" => Ok(MethodConfig::Gan(GanConfig::default())),
             other => Err(Error::config(
                 "method",
                 format!(
@@ -158,6 +164,7 @@ impl MethodConfig {
             MethodConfig::Clip(_) => MethodConfig::Clip(source.fields()?),
             MethodConfig::Autoencoder(_) => MethodConfig::Autoencoder(source.fields()?),
             MethodConfig::Vae(_) => MethodConfig::Vae(source.fields()?),
+            MethodConfig::Gan(_) => MethodConfig::Gan(source.fields()?),
         })
     }
 
@@ -173,6 +180,7 @@ impl MethodConfig {
             MethodConfig::Clip(_) => "clip",
             MethodConfig::Autoencoder(_) => "autoencoder",
             MethodConfig::Vae(_) => "vae",
+            MethodConfig::Gan(_) => "gan",
         }
     }
 
@@ -189,6 +197,7 @@ impl MethodConfig {
             MethodConfig::Clip(_) => None,
             MethodConfig::Autoencoder(c) => Some(c.dataset),
             MethodConfig::Vae(c) => Some(c.dataset),
+            MethodConfig::Gan(c) => Some(c.dataset),
         }
     }
 
@@ -204,6 +213,7 @@ impl MethodConfig {
             MethodConfig::Clip(c) => c.batch_size,
             MethodConfig::Autoencoder(c) => c.batch_size,
             MethodConfig::Vae(c) => c.batch_size,
+            MethodConfig::Gan(c) => c.batch_size,
         }
     }
 
@@ -225,6 +235,7 @@ impl MethodConfig {
             MethodConfig::Clip(c) => c.validate(),
             MethodConfig::Autoencoder(c) => c.validate(data()?),
             MethodConfig::Vae(c) => c.validate(data()?),
+            MethodConfig::Gan(c) => c.validate(data()?),
         }
     }
 
@@ -243,6 +254,7 @@ impl MethodConfig {
             MethodConfig::Clip(c) => Box::new(Clip::new(c.clone(), compute)),
             MethodConfig::Autoencoder(c) => Box::new(Autoencoder::new(c.clone(), data(), compute)),
             MethodConfig::Vae(c) => Box::new(Vae::new(c.clone(), data(), compute)),
+            MethodConfig::Gan(c) => Box::new(Gan::new(c.clone(), data(), compute)),
         })
     }
 }
@@ -297,16 +309,25 @@ pub struct Trainer<M> {
     optim: ModuleOptimizer,
     metrics: MetricAccumulator,
     steps: u64,
+    loss_name: &'static str,
 }
 
 impl<M: Module> Trainer<M> {
-    /// `model` with a fresh Adam.
+    /// `model` with a fresh Adam; its loss is reported as `loss`.
     pub fn new(model: M) -> Self {
+        Self::reporting_as(model, "loss")
+    }
+
+    /// `model` with a fresh Adam; its loss is reported as `loss_name` (a method with two
+    /// networks, each with its own optimizer, reports two losses: a GAN's generator and
+    /// discriminator).
+    pub fn reporting_as(model: M, loss_name: &'static str) -> Self {
         Trainer {
             model,
             optim: AdamConfig::new().init(),
             metrics: MetricAccumulator::default(),
             steps: 0,
+            loss_name,
         }
     }
 
@@ -322,7 +343,8 @@ impl<M: Module> Trainer<M> {
         self.minimize(learning_rate, loss, [("accuracy", acc)]);
     }
 
-    /// One step down `loss` (computed from `self.model`): backward, Adam. The loss and the
+    /// One step down `loss` (computed from `self.model`): backward, Adam, on this trainer's
+    /// parameters only (gradients that reach other networks are left unused). The loss and the
     /// `metrics` (each `[1]`, detached or not) go into the metrics, the loss first. Enqueues
     /// work only.
     pub fn minimize(
@@ -333,7 +355,7 @@ impl<M: Module> Trainer<M> {
     ) {
         let grads = GradientsParams::from_grads(loss.backward(), &self.model);
         self.metrics.add(
-            std::iter::once(("loss", loss.detach()))
+            std::iter::once((self.loss_name, loss.detach()))
                 .chain(metrics.into_iter().map(|(name, t)| (name, t.detach()))),
         );
         self.model = self.optim.step(learning_rate, self.model.clone(), grads);
@@ -485,6 +507,18 @@ pub trait Method {
         None
     }
 
+    /// `count` images generated from noise drawn with `seed` (the same seed, the same noise), of
+    /// `class` for a conditional model: a VAE's prior samples, a GAN's generator.
+    fn samples(&self, count: usize, seed: u64, class: Option<usize>) -> Result<PendingImages> {
+        match self.generative() {
+            Some(codec) => codec.samples(count, seed, class),
+            None => Err(Error::config(
+                "method",
+                "only the generative methods (VAEs, GANs) draw samples",
+            )),
+        }
+    }
+
     /// For a method that clusters: every round's clustering scored against the true labels,
     /// next to k-means on raw pixels (cheaper than [`Method::evaluate`]: no probe).
     fn clustering(&self) -> Option<LocalFuture<Result<ClusteringEvaluation>>> {
@@ -526,9 +560,7 @@ pub async fn probe_evaluation(
     Ok(Evaluation {
         pretext_accuracy,
         probe: Some(probe),
-        clustering: None,
-        zero_shot: None,
-        generative: None,
+        ..Evaluation::default()
     })
 }
 
@@ -555,41 +587,50 @@ impl MetricAccumulator {
     pub fn take(&mut self) -> PendingMetrics {
         let taken = std::mem::take(self);
         PendingMetrics {
-            sums: taken.sums,
-            steps: taken.steps,
+            groups: vec![(taken.sums, taken.steps)],
         }
     }
 }
 
-/// Metric sums not read back yet.
+/// Metric sums not read back yet: groups of sums, each with the number of steps it summed (two
+/// networks trained at different rates, a GAN's discriminator and generator, report together).
 #[derive(Debug)]
 pub struct PendingMetrics {
-    sums: Vec<(&'static str, Tensor<1>)>,
-    steps: usize,
+    groups: Vec<(Vec<(&'static str, Tensor<1>)>, usize)>,
 }
 
 impl PendingMetrics {
-    /// Read every sum back in one transaction and divide by the number of steps: the means over
-    /// the steps since the last report. Empty when no step ran.
+    /// These metrics followed by `other`'s, read back in the same transaction.
+    pub fn and(mut self, other: PendingMetrics) -> PendingMetrics {
+        self.groups.extend(other.groups);
+        self
+    }
+
+    /// Read every sum back in one transaction and divide each by its group's steps: the means
+    /// over the steps since the last report. Empty when no step ran.
     pub async fn read(self) -> Result<Vec<Metric>> {
-        if self.steps == 0 {
+        let sums: Vec<(&'static str, &Tensor<1>, usize)> = self
+            .groups
+            .iter()
+            .filter(|(_, steps)| *steps > 0)
+            .flat_map(|(sums, steps)| sums.iter().map(move |(name, t)| (*name, t, *steps)))
+            .collect();
+        if sums.is_empty() {
             return Ok(Vec::new());
         }
-        let tx = self
-            .sums
-            .iter()
-            .fold(Transaction::default(), |tx, (_, t)| tx.register(t.clone()));
+        let tx = sums.iter().fold(Transaction::default(), |tx, (_, t, _)| {
+            tx.register((*t).clone())
+        });
         let data = tx
             .execute_async()
             .await
             .map_err(|e| Error::Device(format!("reading the metrics back failed: {e:?}")))?;
-        Ok(self
-            .sums
+        Ok(sums
             .iter()
             .zip(data)
-            .map(|((name, _), d)| Metric {
+            .map(|((name, _, steps), d)| Metric {
                 name: name.to_string(),
-                value: d.iter::<f64>().next().unwrap_or(f64::NAN) / self.steps as f64,
+                value: d.iter::<f64>().next().unwrap_or(f64::NAN) / *steps as f64,
             })
             .collect())
     }
@@ -719,8 +760,8 @@ pub struct Example {
     pub confidence: f64,
 }
 
-/// What an evaluation measured.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// What an evaluation measured (each method fills the parts it has).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct Evaluation {
     /// Pretext-task accuracy on the held-out images, if the method has a pretext classifier.
     pub pretext_accuracy: Option<f64>,
@@ -733,17 +774,16 @@ pub struct Evaluation {
     pub zero_shot: Option<ZeroShotEvaluation>,
     /// Held-out reconstruction scores (and the ELBO), if the method encodes and decodes.
     pub generative: Option<GenerativeEvaluation>,
+    /// A GAN's samples as a classifier of real images sees them.
+    pub gan: Option<GanEvaluation>,
 }
 
 impl Evaluation {
     /// The evaluation of an encoder-decoder.
     pub fn generative(scores: GenerativeEvaluation) -> Self {
         Evaluation {
-            pretext_accuracy: None,
-            probe: None,
-            clustering: None,
-            zero_shot: None,
             generative: Some(scores),
+            ..Evaluation::default()
         }
     }
 }

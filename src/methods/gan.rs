@@ -1,0 +1,412 @@
+//! DCGAN (Radford et al. 2016): a generator that turns noise into images and a discriminator
+//! that tells them from real ones, trained against each other.
+//!
+//! The generator is the shared upsampling decoder (`nn::ConvDecoder`, the VAE's), the
+//! discriminator the shared conv encoder with a one-logit head. Each has its own Adam and
+//! learning rate and each step updates only its own parameters: `discriminator_steps`
+//! discriminator steps (real batch vs a detached generated batch), then one generator step
+//! (through the discriminator, whose gradients are computed but not applied). The loss is the
+//! non-saturating one by default, least squares on request (`losses::GanLoss`).
+//!
+//! Reported per step: both losses, the discriminator's mean probability on real and generated
+//! images, and `diversity`, the spread of a generated batch over that of a real batch (1 = as
+//! varied as the data; near 0 = every sample alike, mode collapse).
+
+use burn::module::Module;
+use burn::tensor::activation::{sigmoid, softmax};
+use burn::tensor::{Device, Distribution, Tensor, TensorData};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use serde::{Deserialize, Serialize};
+
+use super::generative::{
+    Interpolation, PendingImages, check_frames, interpolation_weights, standard_normal,
+};
+use super::{
+    Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, PendingMetrics, Trainer, TrainingData,
+    validate_batch_size, validate_dataset, validate_learning_rate,
+};
+use crate::backend::Compute;
+use crate::checkpoint::{Checkpoint, Part, gather_parts, load_module, save_module};
+use crate::data::{BatchSampler, DatasetName};
+use crate::eval::PixelClassifier;
+use crate::losses::{GanLoss, discriminator_loss, generator_loss};
+use crate::nn::{
+    ConvDecoder, ConvDecoderConfig, ConvEncoder, ConvEncoderConfig, MlpHead, MlpHeadConfig,
+};
+use crate::{Error, Result};
+
+/// The most discriminator steps per generator step.
+pub const MAX_DISCRIMINATOR_STEPS: usize = 10;
+/// The largest noise vector.
+pub const MAX_NOISE: usize = 256;
+/// Samples the evaluation draws and classifies.
+pub const EVAL_SAMPLES: usize = 1000;
+/// A sample counts as recognisably of a class when the classifier gives it this probability.
+pub const CONFIDENT: f64 = 0.9;
+/// Seed of the evaluation's noise.
+const EVAL_SEED: u64 = 0x6A4E;
+
+/// Hyperparameters of the DCGAN.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GanConfig {
+    /// Dataset whose images the generator learns to draw.
+    pub dataset: DatasetName,
+    /// Real (and generated) images per step.
+    pub batch_size: usize,
+    /// Length of the noise vector the generator reads.
+    pub noise: usize,
+    /// The generator's Adam learning rate.
+    pub generator_learning_rate: f64,
+    /// The discriminator's Adam learning rate.
+    pub discriminator_learning_rate: f64,
+    /// Discriminator steps per generator step (at least 1).
+    pub discriminator_steps: usize,
+    /// The objective.
+    pub loss: GanLoss,
+    /// Seed of the weight init, the batch order and the noise.
+    pub seed: u64,
+}
+
+impl Default for GanConfig {
+    fn default() -> Self {
+        GanConfig {
+            dataset: DatasetName::Mnist,
+            batch_size: 64,
+            noise: 32,
+            generator_learning_rate: 1e-3,
+            discriminator_learning_rate: 1e-3,
+            discriminator_steps: 1,
+            loss: GanLoss::NonSaturating,
+            seed: 42,
+        }
+    }
+}
+
+impl GanConfig {
+    /// Check every field; the error names the field.
+    pub fn validate(&self, data: &TrainingData) -> Result<()> {
+        validate_dataset(self.dataset, data)?;
+        validate_batch_size("batch_size", self.batch_size, MAX_BATCH_SIZE, data)?;
+        validate_learning_rate("generator_learning_rate", self.generator_learning_rate)?;
+        validate_learning_rate(
+            "discriminator_learning_rate",
+            self.discriminator_learning_rate,
+        )?;
+        if !(1..=MAX_DISCRIMINATOR_STEPS).contains(&self.discriminator_steps) {
+            return Err(Error::config(
+                "discriminator_steps",
+                format!(
+                    "must be between 1 and {MAX_DISCRIMINATOR_STEPS} per generator step, got {}",
+                    self.discriminator_steps
+                ),
+            ));
+        }
+        if !(1..=MAX_NOISE).contains(&self.noise) {
+            return Err(Error::config(
+                "noise",
+                format!("must be between 1 and {MAX_NOISE}, got {}", self.noise),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The shared conv encoder with a one-logit head: real or generated?
+#[derive(Module, Debug)]
+pub struct Discriminator {
+    encoder: ConvEncoder,
+    head: MlpHead,
+}
+
+impl Discriminator {
+    fn init(device: &Device) -> Self {
+        let encoder = ConvEncoderConfig::new();
+        Discriminator {
+            head: MlpHeadConfig::new(encoder.feature_dim(), 1)
+                .with_hidden(0)
+                .init(device),
+            encoder: encoder.init(device),
+        }
+    }
+
+    /// The logit of "real" for each image.
+    ///
+    /// # Shapes
+    /// - images: `[batch, 1, 28, 28]`
+    /// - output: `[batch]`
+    pub fn forward(&self, images: Tensor<4>) -> Tensor<1> {
+        let batch = images.dims()[0];
+        self.head
+            .forward(self.encoder.forward(images))
+            .reshape([batch])
+    }
+}
+
+/// A DCGAN training session's state.
+pub struct Gan {
+    config: GanConfig,
+    data: TrainingData,
+    device: Device,
+    generator: Trainer<ConvDecoder>,
+    discriminator: Trainer<Discriminator>,
+    sampler: BatchSampler,
+}
+
+impl Gan {
+    /// A fresh session; `config` must have been validated against `data`.
+    pub fn new(config: GanConfig, data: &TrainingData, compute: &Compute) -> Self {
+        Self::on_device(config, data.clone(), compute.device.clone().autodiff())
+    }
+
+    fn on_device(config: GanConfig, data: TrainingData, device: Device) -> Self {
+        device.seed(config.seed);
+        Gan {
+            generator: Trainer::reporting_as(
+                ConvDecoderConfig::new(config.noise).init(&device),
+                "loss",
+            ),
+            discriminator: Trainer::reporting_as(
+                Discriminator::init(&device),
+                "discriminator_loss",
+            ),
+            sampler: BatchSampler::new(data.train.len(), config.seed),
+            data,
+            device,
+            config,
+        }
+    }
+
+    /// The generator network.
+    pub fn generator(&self) -> &ConvDecoder {
+        &self.generator.model
+    }
+
+    /// The discriminator network.
+    pub fn discriminator(&self) -> &Discriminator {
+        &self.discriminator.model
+    }
+
+    /// `batch` noise vectors from the device's random stream.
+    ///
+    /// # Shapes
+    /// - output: `[batch, noise]`
+    fn noise(&self, batch: usize) -> Tensor<2> {
+        Tensor::random(
+            [batch, self.config.noise],
+            Distribution::Normal(0.0, 1.0),
+            &self.device,
+        )
+    }
+
+    /// The generator's images of `noise` (pixel values in [0, 1]).
+    ///
+    /// # Shapes
+    /// - noise: `[batch, noise]`, output: `[batch, 1, 28, 28]`
+    fn generate(generator: &ConvDecoder, noise: Tensor<2>) -> Tensor<4> {
+        sigmoid(generator.forward(noise))
+    }
+
+    /// One discriminator step: real images against a generated batch (detached: the generator
+    /// is not updated here). Enqueues work only.
+    ///
+    /// # Shapes
+    /// - real: `[batch, 1, 28, 28]`
+    pub fn discriminator_step(&mut self, real: Tensor<4>) {
+        let batch = real.dims()[0];
+        let real = real.autodiff();
+        let fake = Self::generate(&self.generator.model, self.noise(batch)).detach();
+        let d = &self.discriminator.model;
+        let (real_logits, fake_logits) = (d.forward(real.clone()), d.forward(fake.clone()));
+        let diversity = spread(fake.clone()) / spread(real);
+        let real_score = sigmoid(real_logits.clone()).mean().detach();
+        let fake_score = sigmoid(fake_logits.clone()).mean().detach();
+        let loss = discriminator_loss(real_logits, fake_logits, self.config.loss);
+        self.discriminator.minimize(
+            self.config.discriminator_learning_rate,
+            loss,
+            [
+                ("real_score", real_score),
+                ("fake_score", fake_score),
+                ("diversity", diversity.detach()),
+            ],
+        );
+    }
+
+    /// One generator step through the discriminator (whose gradients are not applied).
+    /// Enqueues work only.
+    pub fn generator_step(&mut self) {
+        let fake = Self::generate(&self.generator.model, self.noise(self.config.batch_size));
+        let logits = self.discriminator.model.forward(fake);
+        let loss = generator_loss(logits, self.config.loss);
+        self.generator
+            .minimize(self.config.generator_learning_rate, loss, []);
+    }
+
+    /// A walk through noise space from the noise of seed `from` to that of seed `to`, decoded.
+    pub fn latent_walk(
+        &self,
+        from: u64,
+        to: u64,
+        frames: usize,
+        mode: Interpolation,
+    ) -> Result<PendingImages> {
+        check_frames(frames)?;
+        let n = self.config.noise;
+        let draw = |seed| standard_normal(&mut StdRng::seed_from_u64(seed), n);
+        let (a, b) = (draw(from), draw(to));
+        let walk: Vec<f32> = (0..frames)
+            .flat_map(|i| {
+                let t = i as f32 / (frames - 1) as f32;
+                let (wa, wb) = interpolation_weights(&a, &b, t, mode);
+                a.iter()
+                    .zip(&b)
+                    .map(move |(x, y)| wa * x + wb * y)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let noise = Tensor::from_data(TensorData::new(walk, [frames, n]), &self.device);
+        let images = Self::generate(&self.generator.model.valid(), noise.without_autodiff());
+        Ok(PendingImages::new(vec![("frames", images)], Vec::new()))
+    }
+
+    /// # Shapes
+    /// - output: `[count, noise]`, without autodiff
+    fn host_noise(&self, count: usize, seed: u64) -> Tensor<2> {
+        let values = standard_normal(&mut StdRng::seed_from_u64(seed), count * self.config.noise);
+        Tensor::<2>::from_data(
+            TensorData::new(values, [count, self.config.noise]),
+            &self.device,
+        )
+        .without_autodiff()
+    }
+}
+
+/// The spread of a batch: each pixel's standard deviation over the batch, averaged.
+///
+/// # Shapes
+/// - images: `[batch, 1, 28, 28]`, output: `[1]`
+fn spread(images: Tensor<4>) -> Tensor<1> {
+    images.flatten::<2>(1, 3).var(0).sqrt().mean()
+}
+
+/// What the GAN's evaluation measured: its samples as a classifier of real digits sees them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GanEvaluation {
+    /// Samples drawn (fixed noise).
+    pub samples: usize,
+    /// Fraction the classifier labels with probability >= [`CONFIDENT`].
+    pub confident: f64,
+    /// How many classes appear among the confident samples.
+    pub classes_present: usize,
+    /// Confident samples of each class.
+    pub per_class: Vec<usize>,
+    /// The classifier's held-out accuracy on real images.
+    pub classifier_accuracy: f64,
+}
+
+impl Method for Gan {
+    fn train(&mut self, steps: usize) {
+        for _ in 0..steps {
+            for _ in 0..self.config.discriminator_steps {
+                let indices = self.sampler.next_batch(self.config.batch_size);
+                let real = self.data.train.batch(&indices);
+                self.discriminator_step(real);
+            }
+            self.generator_step();
+        }
+    }
+
+    fn step(&self) -> u64 {
+        self.generator.steps()
+    }
+
+    fn take_metrics(&mut self) -> PendingMetrics {
+        self.generator
+            .take_metrics()
+            .and(self.discriminator.take_metrics())
+    }
+
+    fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
+        let images = Self::generate(
+            &self.generator.model.valid(),
+            self.host_noise(EVAL_SAMPLES, EVAL_SEED),
+        );
+        let data = self.data.clone();
+        Box::pin(async move {
+            let judge = PixelClassifier::fit(&data).await?;
+            let probabilities = softmax(judge.logits(images), 1); // [n, classes]
+            let classes = data.class_names.len();
+            let values: Vec<f32> = probabilities
+                .into_data_async()
+                .await
+                .map_err(|e| Error::Device(format!("reading the classes back failed: {e:?}")))?
+                .iter::<f32>()
+                .collect();
+            let mut per_class = vec![0; classes];
+            for row in values.chunks(classes) {
+                let (class, p) = row
+                    .iter()
+                    .enumerate()
+                    .fold((0, f32::MIN), |b, (c, &p)| if p > b.1 { (c, p) } else { b });
+                if p as f64 >= CONFIDENT {
+                    per_class[class] += 1;
+                }
+            }
+            let confident = per_class.iter().sum::<usize>();
+            Ok(Evaluation {
+                gan: Some(GanEvaluation {
+                    samples: EVAL_SAMPLES,
+                    confident: confident as f64 / EVAL_SAMPLES as f64,
+                    classes_present: per_class.iter().filter(|&&n| n > 0).count(),
+                    per_class,
+                    classifier_accuracy: judge.held_out_accuracy,
+                }),
+                ..Evaluation::default()
+            })
+        })
+    }
+
+    /// The frozen generator's images of noise drawn with `seed` on the host (the same seed
+    /// draws the same noise: the sample grid shows one set of noise vectors as training goes).
+    fn samples(&self, count: usize, seed: u64, class: Option<usize>) -> Result<PendingImages> {
+        if class.is_some() {
+            return Err(Error::config(
+                "class",
+                "only a conditional model draws a chosen class",
+            ));
+        }
+        let noise = self.host_noise(count, seed);
+        let images = Self::generate(&self.generator.model.valid(), noise);
+        Ok(PendingImages::new(vec![("samples", images)], Vec::new()))
+    }
+
+    fn reset(&mut self) {
+        *self = Gan::on_device(self.config.clone(), self.data.clone(), self.device.clone());
+    }
+
+    fn save(&self) -> LocalFuture<Result<Vec<Part>>> {
+        gather_parts(vec![
+            ("generator", save_module(&self.generator.model)),
+            ("discriminator", save_module(&self.discriminator.model)),
+        ])
+    }
+
+    fn load(&mut self, checkpoint: &Checkpoint) -> Result<()> {
+        let part = |name| checkpoint.part(name);
+        let generator = load_module(
+            self.generator.model.clone(),
+            part("generator")?,
+            "generator",
+        )?;
+        let discriminator = load_module(
+            self.discriminator.model.clone(),
+            part("discriminator")?,
+            "discriminator",
+        )?;
+        self.generator.restore(generator, checkpoint);
+        self.discriminator.restore(discriminator, checkpoint);
+        Ok(())
+    }
+}
