@@ -38,6 +38,7 @@ mod cli {
     use unsupervised_playground::checkpoint::Checkpoint;
     use unsupervised_playground::data::{DatasetName, ImageSet};
     use unsupervised_playground::eval::{Board, BoardConfig};
+    use unsupervised_playground::methods::generative::Images;
     use unsupervised_playground::methods::{Evaluation, MethodConfig, TrainingData};
     use unsupervised_playground::session::Session;
     use unsupervised_playground::{Error, Result};
@@ -154,6 +155,10 @@ mod cli {
         /// `session.load(bytes)`; the shipped pretrained weights are made this way).
         #[arg(long)]
         save: Option<PathBuf>,
+        /// Write 64 samples of a generative method (VAE, GAN) as an 8 x 8 grid to this
+        /// greyscale PGM file, to look at what it draws.
+        #[arg(long)]
+        samples: Option<PathBuf>,
     }
 
     pub fn run() -> Result<()> {
@@ -164,6 +169,24 @@ mod cli {
             Command::Eval(args) => evaluate_checkpoint(&args),
             Command::Board(args) => board(&args),
         }
+    }
+
+    /// The first group of `images` (grey) tiled `columns` wide, as a binary PGM file.
+    fn pgm_grid(images: &Images, columns: usize) -> Vec<u8> {
+        let (h, w, group) = (images.rows, images.cols, &images.groups[0]);
+        let rows = group.count.div_ceil(columns);
+        let (width, height) = (columns * (w + 1), rows * (h + 1));
+        let mut out = format!("P5\n{width} {height}\n255\n").into_bytes();
+        let mut canvas = vec![0u8; width * height];
+        for (i, image) in group.pixels.chunks(h * w).enumerate() {
+            let (top, left) = ((i / columns) * (h + 1), (i % columns) * (w + 1));
+            for (y, row) in image.chunks(w).enumerate() {
+                let start = (top + y) * width + left;
+                canvas[start..start + w].copy_from_slice(row);
+            }
+        }
+        out.extend(canvas);
+        out
     }
 
     /// A dataset file of `dir`, decoded, split and uploaded.
@@ -349,9 +372,10 @@ mod cli {
         if let Some(g) = eval.gan {
             let per: Vec<String> = g.per_class.iter().map(|n| n.to_string()).collect();
             println!(
-                "{} samples: {:.1}% labelled with confidence >= 0.9 by the pixel probe ({:.1}% on real held-out images), {} of {} classes present (per class: {})",
+                "{} samples: {:.1}% labelled with confidence >= 0.9 by the pixel probe (real held-out digits: {:.1}%; its accuracy on them {:.1}%), {} of {} classes present (per class: {})",
                 g.samples,
                 100.0 * g.confident,
+                100.0 * g.real_confident,
                 100.0 * g.classifier_accuracy,
                 g.classes_present,
                 g.per_class.len(),
@@ -505,6 +529,12 @@ mod cli {
             let t = Instant::now();
             print_evaluation(pollster::block_on(session.evaluate())?);
             println!("evaluation took {:.1} s", t.elapsed().as_secs_f64());
+        }
+        if let Some(path) = &args.samples {
+            let images = pollster::block_on(session.samples(64, 0, None)?)?;
+            std::fs::write(path, pgm_grid(&images, 8))
+                .map_err(|e| Error::data(path.display().to_string(), e))?;
+            println!("wrote 64 samples to {}", path.display());
         }
         if let Some(path) = &args.save {
             let bytes = pollster::block_on(session.save())?;

@@ -306,6 +306,7 @@ impl TrainingData {
 pub struct Trainer<M> {
     /// The network.
     pub model: M,
+    adam: AdamConfig,
     optim: ModuleOptimizer,
     metrics: MetricAccumulator,
     steps: u64,
@@ -322,13 +323,24 @@ impl<M: Module> Trainer<M> {
     /// networks, each with its own optimizer, reports two losses: a GAN's generator and
     /// discriminator).
     pub fn reporting_as(model: M, loss_name: &'static str) -> Self {
+        let adam = AdamConfig::new();
         Trainer {
             model,
-            optim: AdamConfig::new().init(),
+            optim: adam.init(),
+            adam,
             metrics: MetricAccumulator::default(),
             steps: 0,
             loss_name,
         }
+    }
+
+    /// Adam with `beta_1` as the decay of its first moment (0.9 by default). GANs use 0.5
+    /// (Radford et al.): the two players' gradients keep changing direction as the other
+    /// adapts, and a long momentum overshoots them.
+    pub fn with_beta_1(mut self, beta_1: f32) -> Self {
+        self.adam = AdamConfig::new().with_beta_1(beta_1);
+        self.optim = self.adam.init();
+        self
     }
 
     /// One step: cross-entropy of `logits` (computed from `self.model`) against `targets`,
@@ -374,7 +386,7 @@ impl<M: Module> Trainer<M> {
 
     /// Forget Adam's moments (for a model part that was just replaced).
     pub fn reset_optimizer(&mut self) {
-        self.optim = AdamConfig::new().init();
+        self.optim = self.adam.init();
     }
 
     /// The model as the one part (`"model"`) of a checkpoint.

@@ -9,7 +9,7 @@
 use burn::config::Config;
 use burn::module::Module;
 use burn::nn::conv::{ConvTranspose2d, ConvTranspose2dConfig};
-use burn::nn::{Linear, LinearConfig, Relu};
+use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, Relu};
 use burn::tensor::{Device, Tensor};
 
 use super::{ConvEncoder, ConvEncoderConfig};
@@ -25,6 +25,11 @@ pub struct ConvDecoderConfig {
     /// Channels of the output image.
     #[config(default = 1)]
     pub out_channels: usize,
+    /// Batch norm on the 7x7 and 14x14 maps (DCGAN's generator: it keeps the signal in the
+    /// range where the ReLUs are informative while the discriminator moves the target under it;
+    /// the autoencoders train well without it and keep their checkpoints).
+    #[config(default = false)]
+    pub batch_norm: bool,
 }
 
 /// Linear -> 7x7 map -> transposed conv to 14x14 -> transposed conv to 28x28 (logits).
@@ -33,6 +38,7 @@ pub struct ConvDecoder {
     fc: Linear,
     up1: ConvTranspose2d,
     up2: ConvTranspose2d,
+    norms: Option<[BatchNorm; 2]>,
     #[module(skip)]
     channels: usize,
 }
@@ -52,6 +58,12 @@ impl ConvDecoderConfig {
             fc: LinearConfig::new(self.input, c1 * 7 * 7).init(device),
             up1: up([c1, c2]),
             up2: up([c2, self.out_channels]),
+            norms: self.batch_norm.then(|| {
+                [
+                    BatchNormConfig::new(c1).init(device),
+                    BatchNormConfig::new(c2).init(device),
+                ]
+            }),
             channels: c1,
         }
     }
@@ -65,10 +77,17 @@ impl ConvDecoder {
     /// - output: `[batch, out_channels, 28, 28]`
     pub fn forward(&self, input: Tensor<2>) -> Tensor<4> {
         let batch = input.dims()[0];
-        let relu = Relu::new();
-        let x = relu.forward(self.fc.forward(input)); // [b, c1 * 49]
-        let x = x.reshape([batch, self.channels, 7, 7]);
-        let x = relu.forward(self.up1.forward(x)); // [b, c2, 14, 14]
+        // Normalise (when configured) then ReLU.
+        let activate = |x: Tensor<4>, i: usize| {
+            let x = match &self.norms {
+                Some(norms) => norms[i].forward(x),
+                None => x,
+            };
+            Relu::new().forward(x)
+        };
+        let x = self.fc.forward(input).reshape([batch, self.channels, 7, 7]);
+        let x = activate(x, 0); // [b, c1, 7, 7]
+        let x = activate(self.up1.forward(x), 1); // [b, c2, 14, 14]
         self.up2.forward(x) // [b, out_channels, 28, 28]
     }
 }
