@@ -210,6 +210,17 @@ pub fn generator_loss(fake: Tensor<1>, kind: GanLoss) -> Tensor<1> {
     }
 }
 
+/// Mean absolute difference of two batches of images (the L1 distance CycleGAN's cycle and
+/// identity losses use: it keeps edges sharper than a squared error, which forgives many small
+/// blurs).
+///
+/// # Shapes
+/// - a, b: `[batch, channels, rows, cols]`
+/// - output: `[1]`
+pub fn mean_absolute_error(a: Tensor<4>, b: Tensor<4>) -> Tensor<1> {
+    (a - b).abs().mean()
+}
+
 /// KL divergence, in nats, of each row's diagonal Gaussian `N(mean, exp(log_var))` from the
 /// standard normal prior: `0.5 * sum(mean^2 + exp(log_var) - 1 - log_var)` (the closed form the
 /// VAE's loss uses).

@@ -38,8 +38,8 @@ mod cli {
     use unsupervised_playground::checkpoint::Checkpoint;
     use unsupervised_playground::data::{DatasetName, ImageSet};
     use unsupervised_playground::eval::{Board, BoardConfig};
-    use unsupervised_playground::methods::generative::Images;
-    use unsupervised_playground::methods::{Evaluation, MethodConfig, TrainingData};
+    use unsupervised_playground::methods::generative::ImageGroup;
+    use unsupervised_playground::methods::{Direction, Evaluation, MethodConfig, TrainingData};
     use unsupervised_playground::session::Session;
     use unsupervised_playground::{Error, Result};
 
@@ -171,14 +171,17 @@ mod cli {
         }
     }
 
-    /// The first group of `images` (grey) tiled `columns` wide, as a binary PGM file.
-    fn pgm_grid(images: &Images, columns: usize) -> Vec<u8> {
-        let (h, w, group) = (images.rows, images.cols, &images.groups[0]);
-        let rows = group.count.div_ceil(columns);
+    /// Grey 28 x 28 images, the groups one after the other, tiled `columns` wide, as a binary
+    /// PGM file.
+    fn pgm_grid(groups: &[ImageGroup], columns: usize) -> Vec<u8> {
+        let (h, w) = (28, 28);
+        let count: usize = groups.iter().map(|g| g.count).sum();
+        let rows = count.div_ceil(columns);
         let (width, height) = (columns * (w + 1), rows * (h + 1));
         let mut out = format!("P5\n{width} {height}\n255\n").into_bytes();
         let mut canvas = vec![0u8; width * height];
-        for (i, image) in group.pixels.chunks(h * w).enumerate() {
+        let images = groups.iter().flat_map(|g| g.pixels.chunks(h * w));
+        for (i, image) in images.enumerate() {
             let (top, left) = ((i / columns) * (h + 1), (i % columns) * (w + 1));
             for (y, row) in image.chunks(w).enumerate() {
                 let start = (top + y) * width + left;
@@ -382,6 +385,16 @@ mod cli {
                 per.join(" ")
             );
         }
+        if let Some(c) = eval.cyclegan {
+            println!(
+                "held-out cycle error ({} digits, mean absolute per pixel): regular -> bold -> regular {:.4}, bold -> regular -> bold {:.4}",
+                c.images, c.cycle_x, c.cycle_y
+            );
+            println!(
+                "translation error against the true twin (never paired in training): regular -> bold {:.4}, bold -> regular {:.4}; doing nothing {:.4}",
+                c.to_y_error, c.to_x_error, c.unchanged_error
+            );
+        }
         if let Some(g) = eval.generative {
             println!(
                 "held-out reconstruction ({} images): {:.2} nats/image, MSE {:.5} per pixel",
@@ -531,10 +544,20 @@ mod cli {
             println!("evaluation took {:.1} s", t.elapsed().as_secs_f64());
         }
         if let Some(path) = &args.samples {
-            let images = pollster::block_on(session.samples(64, 0, None)?)?;
-            std::fs::write(path, pgm_grid(&images, 8))
+            // A CycleGAN translates instead: 16 held-out digits each way, and back (6 rows).
+            let (groups, columns) = if let MethodConfig::CycleGan(_) = session.config() {
+                let mut groups = Vec::new();
+                for direction in [Direction::XToY, Direction::YToX] {
+                    let images = pollster::block_on(session.translations(0, 16, direction)?)?;
+                    groups.extend(images.groups);
+                }
+                (groups, 16)
+            } else {
+                (pollster::block_on(session.samples(64, 0, None)?)?.groups, 8)
+            };
+            std::fs::write(path, pgm_grid(&groups, columns))
                 .map_err(|e| Error::data(path.display().to_string(), e))?;
-            println!("wrote 64 samples to {}", path.display());
+            println!("wrote the images to {}", path.display());
         }
         if let Some(path) = &args.save {
             let bytes = pollster::block_on(session.save())?;

@@ -15,8 +15,9 @@ use crate::checkpoint::Checkpoint;
 use crate::eval::Representation;
 use crate::methods::generative::{LatentPoints, image_tensor};
 use crate::methods::{
-    ClusteringEvaluation, Codec, Evaluation, Examples, Images, Interpolation, LocalFuture, Method,
-    MethodConfig, PendingImages, PendingMetrics, Report, TrainingData, ZeroShot,
+    ClusteringEvaluation, Codec, Direction, Evaluation, Examples, Images, Interpolation,
+    LocalFuture, Method, MethodConfig, PendingImages, PendingMetrics, Report, TrainingData,
+    ZeroShot,
 };
 use crate::{Error, Result};
 
@@ -352,6 +353,42 @@ impl Session {
             None => None,
         };
         Ok(read(codec.class_sweep(image, seed)?))
+    }
+
+    /// A GAN's images of the caller's noise vectors (`count x noise` values).
+    pub fn generate(&self, noise: &[f32]) -> Result<LocalFuture<Result<Images>>> {
+        Ok(read(self.method.generate(noise)?))
+    }
+
+    /// A GAN's walk from the noise of seed `from` to that of seed `to`, `frames` images.
+    pub fn latent_walk(
+        &self,
+        from: u64,
+        to: u64,
+        frames: usize,
+        mode: Interpolation,
+    ) -> Result<LocalFuture<Result<Images>>> {
+        Ok(read(self.method.latent_walk(from, to, frames, mode)?))
+    }
+
+    /// A CycleGAN's translations of `count` held-out images from `start`, and back.
+    pub fn translations(
+        &self,
+        start: usize,
+        count: usize,
+        direction: Direction,
+    ) -> Result<LocalFuture<Result<Images>>> {
+        check_count(count)?;
+        Ok(read(self.method.translations(start, count, direction)?))
+    }
+
+    /// A CycleGAN's translation of one drawn image (28 x 28 values in [0, 1]), and back.
+    pub fn translate(
+        &self,
+        image: &[f32],
+        direction: Direction,
+    ) -> Result<LocalFuture<Result<Images>>> {
+        Ok(read(self.method.translate(image, direction)?))
     }
 }
 

@@ -202,7 +202,26 @@ fn gan_trains_samples_walks_and_evaluates() {
         .err()
         .unwrap();
     assert!(e.to_string().starts_with("frames: "), "{e}");
+    // The caller's own noise vectors: whole vectors of the model's size only, finite.
+    let noise = vec![0.25f32; 3 * 32];
+    let made = pollster::block_on(gan.generate_from(&noise).unwrap().read()).unwrap();
+    assert_eq!(made.groups[0].count, 3);
+    for (bad, what) in [
+        (vec![0.0f32; 33], "33 values"),
+        (Vec::new(), "0 values"),
+        (vec![0.0f32; 32 * 257], "8224 values"),
+    ] {
+        let e = gan.generate_from(&bad).err().unwrap().to_string();
+        assert!(e.starts_with("noise: ") && e.contains(what), "{e}");
+    }
+    let mut nan = noise.clone();
+    nan[40] = f32::NAN;
+    let e = gan.generate_from(&nan).err().unwrap().to_string();
+    assert!(e.contains("value 40 is NaN"), "{e}");
+
     let eval = pollster::block_on(gan.evaluate()).unwrap().gan.unwrap();
     assert_eq!((eval.samples, eval.per_class.len()), (1000, 10));
     assert!((0.0..=1.0).contains(&eval.confident));
+    // The pixel probe is confident on most real digits (it is what the samples are held to).
+    assert!(eval.real_confident > 0.3, "{eval:?}");
 }

@@ -16,7 +16,9 @@ use unsupervised_playground::checkpoint::{Checkpoint, FORMAT_VERSION};
 use unsupervised_playground::losses::{bernoulli_nll, gaussian_kl};
 use unsupervised_playground::methods::generative::{PIXELS, standard_normal};
 use unsupervised_playground::methods::vae::reparameterize;
-use unsupervised_playground::methods::{Interpolation, MethodConfig, TrainingData, VaeConfig};
+use unsupervised_playground::methods::{
+    Direction, Interpolation, MethodConfig, TrainingData, VaeConfig,
+};
 use unsupervised_playground::session::Session;
 
 /// The CPU device's random generator is one per process (see `tests/contrastive.rs`).
@@ -351,6 +353,7 @@ fn small_configs() -> Vec<serde_json::Value> {
         json!({ "method": "autoencoder", "batch_size": 8, "noise": 0.3 }),
         json!({ "method": "vae", "batch_size": 8, "conditional": true }),
         json!({ "method": "gan", "batch_size": 8 }),
+        json!({ "method": "cyclegan", "batch_size": 4 }),
     ]
 }
 
@@ -373,6 +376,15 @@ fn fingerprint(s: &mut Session, data: &TrainingData) -> Vec<f32> {
             .into_data()
             .iter()
             .chain(images.into_data().iter())
+            .collect();
+    }
+    // A CycleGAN: held-out digits translated and back.
+    if let Ok(images) = s.translations(0, 3, Direction::XToY) {
+        let images = pollster::block_on(images).unwrap();
+        return images
+            .groups
+            .iter()
+            .flat_map(|g| g.pixels.iter().map(|&p| p as f32))
             .collect();
     }
     // A GAN: its generator's samples of fixed noise.

@@ -1,5 +1,7 @@
 //! Image transforms that run on the device as tensor ops (never per pixel on the host).
 
+use burn::nn::PaddingConfig2d;
+use burn::nn::pool::MaxPool2dConfig;
 use burn::tensor::{Int, Tensor, TensorData};
 
 /// Rotate every image of a batch by `quarter_turns` x 90 degrees counter-clockwise.
@@ -19,6 +21,20 @@ pub fn rotate90(x: Tensor<4>, quarter_turns: usize) -> Tensor<4> {
         // out[i][j] = x[H-1-j][i]
         _ => x.swap_dims(2, 3).flip([3]),
     }
+}
+
+/// Bold strokes: every pixel becomes the brightest of its 3x3 neighbourhood (a morphological
+/// dilation by one pixel), which thickens a digit's strokes by two pixels and keeps its shape:
+/// the second domain of the CycleGAN.
+///
+/// # Shapes
+/// - images: `[batch, channels, rows, cols]`, output: same
+pub fn thicken(images: Tensor<4>) -> Tensor<4> {
+    MaxPool2dConfig::new([3, 3])
+        .with_strides([1, 1])
+        .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+        .init()
+        .forward(images)
 }
 
 /// The batch under all four rotations, with the rotation index (0..4) as the label.

@@ -316,12 +316,8 @@ impl Method for Clip {
         Box::pin(async move {
             let zero_shot = zero_shot_evaluation(&model, &data).await?;
             Ok(Evaluation {
-                pretext_accuracy: None,
-                probe: None,
-                clustering: None,
                 zero_shot: Some(zero_shot),
-                generative: None,
-                gan: None,
+                ..Evaluation::default()
             })
         })
     }

@@ -464,12 +464,9 @@ impl Method for DeepCluster {
             )
             .await?;
             Ok(Evaluation {
-                pretext_accuracy: None,
                 probe: Some(probe),
                 clustering: Some(clustering),
-                zero_shot: None,
-                generative: None,
-                gan: None,
+                ..Evaluation::default()
             })
         })
     }

@@ -40,6 +40,8 @@ use crate::{Error, Result};
 pub const MAX_DISCRIMINATOR_STEPS: usize = 10;
 /// The largest noise vector.
 pub const MAX_NOISE: usize = 256;
+/// The most noise vectors one [`Gan::generate_from`] call turns into images.
+pub const MAX_GENERATE: usize = 256;
 /// Samples the evaluation draws and classifies.
 pub const EVAL_SAMPLES: usize = 1000;
 /// A sample counts as recognisably of a class when the classifier gives it this probability.
@@ -123,7 +125,8 @@ pub struct Discriminator {
 }
 
 impl Discriminator {
-    fn init(device: &Device) -> Self {
+    /// A fresh discriminator on `device`.
+    pub fn init(device: &Device) -> Self {
         // Read out on the encoder's full 7x7 grid: whether a stroke is where a digit has one
         // is most of what tells a real digit from a fake, and a global average throws the
         // "where" away.
@@ -280,6 +283,35 @@ impl Gan {
         Ok(PendingImages::new(vec![("frames", images)], Vec::new()))
     }
 
+    /// The generator's images of the caller's noise vectors (`count x noise` values, row
+    /// after row), checked: a length that is not a whole number of vectors, too many vectors, or
+    /// a value that is not finite is refused with the numbers.
+    pub fn generate_from(&self, noise: &[f32]) -> Result<PendingImages> {
+        let n = self.config.noise;
+        if noise.is_empty() || !noise.len().is_multiple_of(n) || noise.len() / n > MAX_GENERATE {
+            return Err(Error::config(
+                "noise",
+                format!(
+                    "must hold 1 to {MAX_GENERATE} noise vectors of {n} values each (the model's \
+                     noise size), got {} values",
+                    noise.len()
+                ),
+            ));
+        }
+        if let Some(i) = noise.iter().position(|v| !v.is_finite()) {
+            return Err(Error::config(
+                "noise",
+                format!("value {i} is {}, not a finite number", noise[i]),
+            ));
+        }
+        let count = noise.len() / n;
+        let noise =
+            Tensor::<2>::from_data(TensorData::new(noise.to_vec(), [count, n]), &self.device)
+                .without_autodiff();
+        let images = Self::generate(&self.generator.model.valid(), noise);
+        Ok(PendingImages::new(vec![("samples", images)], Vec::new()))
+    }
+
     /// # Shapes
     /// - output: `[count, noise]`, without autodiff
     fn host_noise(&self, count: usize, seed: u64) -> Tensor<2> {
@@ -375,7 +407,9 @@ impl Method for Gan {
         let data = self.data.clone();
         Box::pin(async move {
             let judge = PixelClassifier::fit(&data).await?;
-            let real = data.held_out.range(0, EVAL_SAMPLES.min(data.held_out.len()));
+            let real = data
+                .held_out
+                .range(0, EVAL_SAMPLES.min(data.held_out.len()));
             let per_class = confident_per_class(&judge, images).await?;
             let real_confident = confident_per_class(&judge, real.clone()).await?;
             let confident = per_class.iter().sum::<usize>();
@@ -406,6 +440,20 @@ impl Method for Gan {
         let noise = self.host_noise(count, seed);
         let images = Self::generate(&self.generator.model.valid(), noise);
         Ok(PendingImages::new(vec![("samples", images)], Vec::new()))
+    }
+
+    fn generate(&self, noise: &[f32]) -> Result<PendingImages> {
+        self.generate_from(noise)
+    }
+
+    fn latent_walk(
+        &self,
+        from: u64,
+        to: u64,
+        frames: usize,
+        mode: Interpolation,
+    ) -> Result<PendingImages> {
+        Gan::latent_walk(self, from, to, frames, mode)
     }
 
     fn reset(&mut self) {

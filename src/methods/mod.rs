@@ -8,6 +8,7 @@
 pub mod autoencoder;
 pub mod byol;
 pub mod clip;
+pub mod cyclegan;
 pub mod deepcluster;
 pub mod gan;
 pub mod generative;
@@ -36,6 +37,7 @@ use crate::{Error, Result};
 pub use autoencoder::{Autoencoder, AutoencoderConfig};
 pub use byol::{Byol, ByolConfig};
 pub use clip::{Clip, ClipConfig, PendingZeroShot, ZeroShot, ZeroShotEvaluation};
+pub use cyclegan::{CycleGan, CycleGanConfig, CycleGanEvaluation, Direction};
 pub use deepcluster::{DeepCluster, DeepClusterConfig};
 pub use gan::{Gan, GanConfig, GanEvaluation};
 pub use generative::{Codec, GenerativeEvaluation, Images, Interpolation, PendingImages};
@@ -89,11 +91,14 @@ pub enum MethodConfig {
     Vae(VaeConfig),
     /// DCGAN: a generator and a discriminator trained against each other.
     Gan(GanConfig),
+    /// CycleGAN: regular <-> bold digits, two generators and two discriminators.
+    #[serde(rename = "cyclegan")]
+    CycleGan(CycleGanConfig),
 }
 
 impl MethodConfig {
     /// Names accepted in the `method` field.
-    pub const NAMES: [&'static str; 10] = [
+    pub const NAMES: [&'static str; 11] = [
         "rotation",
         "jigsaw",
         "deepcluster",
@@ -104,6 +109,7 @@ impl MethodConfig {
         "autoencoder",
         "vae",
         "gan",
+        "cyclegan",
     ];
 
     /// The method called `name` with its default hyperparameters.
@@ -119,6 +125,7 @@ impl MethodConfig {
             "autoencoder" => Ok(MethodConfig::Autoencoder(AutoencoderConfig::default())),
             "vae" => Ok(MethodConfig::Vae(VaeConfig::default())),
             "gan" => Ok(MethodConfig::Gan(GanConfig::default())),
+            "cyclegan" => Ok(MethodConfig::CycleGan(CycleGanConfig::default())),
             other => Err(Error::config(
                 "method",
                 format!(
@@ -165,6 +172,7 @@ impl MethodConfig {
             MethodConfig::Autoencoder(_) => MethodConfig::Autoencoder(source.fields()?),
             MethodConfig::Vae(_) => MethodConfig::Vae(source.fields()?),
             MethodConfig::Gan(_) => MethodConfig::Gan(source.fields()?),
+            MethodConfig::CycleGan(_) => MethodConfig::CycleGan(source.fields()?),
         })
     }
 
@@ -181,6 +189,7 @@ impl MethodConfig {
             MethodConfig::Autoencoder(_) => "autoencoder",
             MethodConfig::Vae(_) => "vae",
             MethodConfig::Gan(_) => "gan",
+            MethodConfig::CycleGan(_) => "cyclegan",
         }
     }
 
@@ -198,6 +207,7 @@ impl MethodConfig {
             MethodConfig::Autoencoder(c) => Some(c.dataset),
             MethodConfig::Vae(c) => Some(c.dataset),
             MethodConfig::Gan(c) => Some(c.dataset),
+            MethodConfig::CycleGan(c) => Some(c.dataset),
         }
     }
 
@@ -214,6 +224,7 @@ impl MethodConfig {
             MethodConfig::Autoencoder(c) => c.batch_size,
             MethodConfig::Vae(c) => c.batch_size,
             MethodConfig::Gan(c) => c.batch_size,
+            MethodConfig::CycleGan(c) => c.batch_size,
         }
     }
 
@@ -236,6 +247,7 @@ impl MethodConfig {
             MethodConfig::Autoencoder(c) => c.validate(data()?),
             MethodConfig::Vae(c) => c.validate(data()?),
             MethodConfig::Gan(c) => c.validate(data()?),
+            MethodConfig::CycleGan(c) => c.validate(data()?),
         }
     }
 
@@ -255,6 +267,7 @@ impl MethodConfig {
             MethodConfig::Autoencoder(c) => Box::new(Autoencoder::new(c.clone(), data(), compute)),
             MethodConfig::Vae(c) => Box::new(Vae::new(c.clone(), data(), compute)),
             MethodConfig::Gan(c) => Box::new(Gan::new(c.clone(), data(), compute)),
+            MethodConfig::CycleGan(c) => Box::new(CycleGan::new(c.clone(), data(), compute)),
         })
     }
 }
@@ -531,6 +544,47 @@ pub trait Method {
         }
     }
 
+    /// A GAN's generator applied to `noise`, noise vectors given by the caller (`count x
+    /// noise` values, row after row).
+    fn generate(&self, _noise: &[f32]) -> Result<PendingImages> {
+        Err(Error::config(
+            "method",
+            "only a GAN turns noise vectors into images",
+        ))
+    }
+
+    /// A GAN's walk through noise space, from the noise drawn with seed `from` to that of
+    /// `to`, decoded (`frames` images).
+    fn latent_walk(
+        &self,
+        _from: u64,
+        _to: u64,
+        _frames: usize,
+        _mode: Interpolation,
+    ) -> Result<PendingImages> {
+        Err(Error::config(
+            "method",
+            "only a GAN walks its noise space (a VAE interpolates between images)",
+        ))
+    }
+
+    /// A CycleGAN's translation of held-out images `start..start + count` (of the source
+    /// domain of `direction`) and back.
+    fn translations(
+        &self,
+        _start: usize,
+        _count: usize,
+        _direction: Direction,
+    ) -> Result<PendingImages> {
+        Err(Error::config("method", "only CycleGAN translates images"))
+    }
+
+    /// A CycleGAN's translation of the caller's `image` (28 x 28 values in [0, 1], drawn on
+    /// the page) and back.
+    fn translate(&self, _image: &[f32], _direction: Direction) -> Result<PendingImages> {
+        Err(Error::config("method", "only CycleGAN translates images"))
+    }
+
     /// For a method that clusters: every round's clustering scored against the true labels,
     /// next to k-means on raw pixels (cheaper than [`Method::evaluate`]: no probe).
     fn clustering(&self) -> Option<LocalFuture<Result<ClusteringEvaluation>>> {
@@ -788,6 +842,8 @@ pub struct Evaluation {
     pub generative: Option<GenerativeEvaluation>,
     /// A GAN's samples as a classifier of real images sees them.
     pub gan: Option<GanEvaluation>,
+    /// A CycleGAN's held-out cycle and translation errors.
+    pub cyclegan: Option<CycleGanEvaluation>,
 }
 
 impl Evaluation {

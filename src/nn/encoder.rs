@@ -28,15 +28,17 @@ pub struct ConvEncoderConfig {
     pub pooled: usize,
 }
 
-/// Conv -> BatchNorm -> ReLU, the encoder's repeated block.
+/// Conv (3x3, same size) -> BatchNorm -> ReLU, the encoder's repeated block (and the
+/// CycleGAN translators').
 #[derive(Module, Debug)]
-struct ConvBlock {
+pub struct ConvBlock {
     conv: Conv2d,
     norm: BatchNorm,
 }
 
 impl ConvBlock {
-    fn new(channels: [usize; 2], device: &Device) -> Self {
+    /// A block from `channels[0]` to `channels[1]` channels.
+    pub fn new(channels: [usize; 2], device: &Device) -> Self {
         ConvBlock {
             conv: Conv2dConfig::new(channels, [3, 3])
                 .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
@@ -48,7 +50,7 @@ impl ConvBlock {
     /// # Shapes
     /// - x: `[batch, c_in, h, w]`
     /// - output: `[batch, c_out, h, w]`
-    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         Relu::new().forward(self.norm.forward(self.conv.forward(x)))
     }
 }

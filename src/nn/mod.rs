@@ -9,6 +9,6 @@ pub mod queue;
 
 pub use decoder::{ConvDecoder, ConvDecoderConfig, EncoderDecoder, EncoderDecoderConfig};
 pub use ema::ema_update;
-pub use encoder::{ConvEncoder, ConvEncoderConfig};
+pub use encoder::{ConvBlock, ConvEncoder, ConvEncoderConfig};
 pub use heads::{Embedder, EmbedderConfig, MlpHead, MlpHeadConfig};
 pub use queue::KeyQueue;
