@@ -147,7 +147,7 @@ pub struct Translator {
 
 impl Translator {
     fn init(device: &Device) -> Self {
-        let width = 32;
+        let width = 16;
         Translator {
             blocks: vec![
                 ConvBlock::new([1, width], device),

@@ -1,12 +1,18 @@
 //! DCGAN (Radford et al. 2016): a generator that turns noise into images and a discriminator
 //! that tells them from real ones, trained against each other.
 //!
-//! The generator is the shared upsampling decoder (`nn::ConvDecoder`, the VAE's), the
-//! discriminator the shared conv encoder with a one-logit head. Each has its own Adam and
-//! learning rate and each step updates only its own parameters: `discriminator_steps`
-//! discriminator steps (real batch vs a detached generated batch), then one generator step
-//! (through the discriminator, whose gradients are computed but not applied). The loss is the
-//! non-saturating one by default, least squares on request (`losses::GanLoss`).
+//! The generator is the shared upsampling decoder (`nn::ConvDecoder`, the VAE's, with batch
+//! norm as in DCGAN), the discriminator the shared conv encoder read out on its 7x7 grid with a
+//! one-logit head. Each has its own Adam (beta_1 = 0.5, DCGAN's) and learning rate, and each
+//! step updates only its own parameters: `discriminator_steps` discriminator steps (real batch
+//! vs a detached generated batch), then one generator step (through the discriminator, whose
+//! gradients are computed but not applied). The loss is the non-saturating one by default,
+//! least squares on request (`losses::GanLoss`).
+//!
+//! Measured here (`playground train --method gan --steps 1000`): with a global-average
+//! discriminator, no batch norm and beta_1 0.9, 40% of 1,000 samples were labelled with
+//! confidence >= 0.9 by the pixel probe but only 7 classes appeared, most of them 9s; as built
+//! now 27-30% (seeds 1, 42; real held-out digits: 67%) with all 10 classes present.
 //!
 //! Reported per step: both losses, the discriminator's mean probability on real and generated
 //! images, and `diversity`, the spread of a generated batch over that of a real batch (1 = as

@@ -203,6 +203,17 @@ pub fn index(field: &str, value: f64) -> Result<usize> {
 /// An image's pixels from the page: a `Float32Array` or an array of numbers (28 x 28 values
 /// in [0, 1], row by row; the core checks the size and the range).
 pub fn pixels(field: &str, value: &JsValue) -> Result<Vec<f32>> {
+    number_list(field, value, "pixel")
+}
+
+/// Numbers from the page (a GAN's noise vectors): a `Float32Array` or an array of numbers; the
+/// core checks how many.
+pub fn numbers(field: &str, value: &JsValue) -> Result<Vec<f32>> {
+    number_list(field, value, "value")
+}
+
+/// A `Float32Array` or an array of numbers; a non-number is reported as `{item} {i}`.
+fn number_list(field: &str, value: &JsValue, item: &str) -> Result<Vec<f32>> {
     if let Some(array) = value.dyn_ref::<js_sys::Float32Array>() {
         return Ok(array.to_vec());
     }
@@ -218,7 +229,7 @@ pub fn pixels(field: &str, value: &JsValue) -> Result<Vec<f32>> {
         .map(|(i, v)| {
             v.as_f64()
                 .map(|x| x as f32)
-                .ok_or_else(|| Error::config(field, format!("pixel {i} is not a number: {v:?}")))
+                .ok_or_else(|| Error::config(field, format!("{item} {i} is not a number: {v:?}")))
         })
         .collect()
 }

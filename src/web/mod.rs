@@ -455,6 +455,48 @@ impl Session {
         images_promise(job)
     }
 
+    /// A GAN: resolves to the generator's images of the given noise vectors (`count x noise`
+    /// values, a `Float32Array` or an array; `noise` is the session's config field). Group
+    /// `samples`.
+    pub fn generate(&self, noise: JsValue) -> Promise {
+        let job =
+            config::numbers("noise", &noise).and_then(|noise| self.with(|s| s.generate(&noise)));
+        images_promise(job)
+    }
+
+    /// A GAN: resolves to a walk through noise space from the noise drawn with seed `from` to
+    /// that of seed `to` (the seeds of `samples`, so a walk can start and end on two samples
+    /// of the grid): `options = { frames: 8, mode: "linear" | "spherical" }`. Group `frames`.
+    pub fn latent_walk(&self, from: f64, to: f64, options: JsValue) -> Promise {
+        let job = config::options::<WalkOptions>(&options).and_then(|o| {
+            let (from, to) = (config::index("from", from)?, config::index("to", to)?);
+            self.with(|s| s.latent_walk(from as u64, to as u64, o.frames, o.mode))
+        });
+        images_promise(job)
+    }
+
+    /// CycleGAN: resolves to `count` held-out digits from `start` in the source domain of
+    /// `options.direction` (`"x_to_y"`, regular to bold, the default, or `"y_to_x"`),
+    /// translated and translated back: groups `input`, `translated`, `cycled`, and `labels`.
+    pub fn translations(&self, start: f64, count: f64, options: JsValue) -> Promise {
+        let job = config::options::<TranslateOptions>(&options).and_then(|o| {
+            let start = config::index("start", start)?;
+            let count = config::count("count", count)?;
+            self.with(|s| s.translations(start, count, o.direction))
+        });
+        images_promise(job)
+    }
+
+    /// CycleGAN: resolves to `image` (784 values in [0, 1], drawn on the page) translated in
+    /// `options.direction` and back: groups `input`, `translated`, `cycled`.
+    pub fn translate(&self, image: JsValue, options: JsValue) -> Promise {
+        let job = config::options::<TranslateOptions>(&options).and_then(|o| {
+            let image = config::pixels("image", &image)?;
+            self.with(|s| s.translate(&image, o.direction))
+        });
+        images_promise(job)
+    }
+
     /// A 2-D latent: resolves to the decoded `side x side` grid over +-2 on both axes (group
     /// `grid`, row by row from the top); `options.class` for a conditional VAE.
     pub fn manifold(&self, side: f64, options: JsValue) -> Promise {
@@ -519,6 +561,30 @@ impl Default for InterpolateOptions {
             classes: [0, 0],
         }
     }
+}
+
+/// Options of `latent_walk`.
+#[derive(Debug, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct WalkOptions {
+    frames: usize,
+    mode: crate::methods::Interpolation,
+}
+
+impl Default for WalkOptions {
+    fn default() -> Self {
+        WalkOptions {
+            frames: 8,
+            mode: Default::default(),
+        }
+    }
+}
+
+/// Options of `translations` and `translate`.
+#[derive(Debug, Default, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct TranslateOptions {
+    direction: crate::methods::Direction,
 }
 
 /// Options of `arithmetic`.

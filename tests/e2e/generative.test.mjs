@@ -7,18 +7,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { resolve } from "node:path";
-import { useBrowser, openPage, SHOTS } from "./harness.mjs";
+import { useBrowser, openPage, trainTo, SHOTS } from "./harness.mjs";
 
 const ctx = useBrowser();
-
-/** Train widget `id` until its step count reaches `steps`, then pause. */
-async function trainTo(page, id, steps) {
-  const train = page.locator(`#${id} button[data-action="train"]`);
-  await train.click();
-  await page.waitForFunction(([w, n]) => Number(document.querySelector(`#${w} [data-field="step"]`).textContent) >= n,
-    [id, steps], { timeout: 600_000, polling: 500 });
-  await train.click(); // pause
-}
 
 /** Wait until the VAE widget has drawn its generations again (after `since` marks). */
 async function generationsRedrawn(page, since) {

@@ -90,6 +90,15 @@ export async function trainUntil(page, id, above) {
   return { accuracy, step };
 }
 
+/** Train widget `id` until its step count reaches `steps`, then pause. */
+export async function trainTo(page, id, steps) {
+  const train = page.locator(`#${id} button[data-action="train"]`);
+  await train.click();
+  await page.waitForFunction(([w, n]) => Number(document.querySelector(`#${w} [data-field="step"]`).textContent) >= n,
+    [id, steps], { timeout: 600_000, polling: 500 });
+  await train.click(); // pause
+}
+
 /** Press Evaluate on widget `id`; resolves to the probe table's numbers. */
 export async function evaluate(page, id) {
   await page.locator(`#${id} button[data-action="evaluate"]`).click();

@@ -8,6 +8,7 @@ import { DeepClusterWidget } from "./deepcluster-widget.js";
 import { SimClrWidget, MocoWidget, ByolWidget } from "./views-widget.js";
 import { ClipWidget } from "./clip-widget.js";
 import { AutoencoderWidget, VaeWidget } from "./generative-widget.js";
+import { GanWidget, CycleGanWidget } from "./gan-widget.js";
 import { BoardWidget } from "./board-widget.js";
 
 const badge = document.getElementById("backend");
@@ -35,6 +36,8 @@ async function main() {
     clip: new ClipWidget(document.getElementById("clip")),
     autoencoder: new AutoencoderWidget(document.getElementById("autoencoder")),
     vae: new VaeWidget(document.getElementById("vae")),
+    gan: new GanWidget(document.getElementById("gan")),
+    cyclegan: new CycleGanWidget(document.getElementById("cyclegan")),
     board: new BoardWidget(document.getElementById("board")),
   };
   window.playground = widgets;

@@ -5,62 +5,14 @@
 // Pretrained weights load at start so the VAE's demos work at once; "Reset" trains from scratch.
 
 import { MethodWidget, number } from "./method-widget.js";
-import { exampleCanvas } from "./grid.js";
-import { asset } from "./wasm.js";
+import { PretrainedWidget } from "./pretrained-widget.js";
+import { DrawingPad } from "./drawing-pad.js";
+import { SIDE, drawGroupGrid, drawRows, groupPixels, FrameStrip } from "./image-rows.js";
 
-const SIDE = 28;
 const bool = (v) => v === "true";
 /** A class's colour in the latent scatter. */
 const CLASS_COLOURS = ["#e53e3e", "#dd6b20", "#d69e2e", "#38a169", "#319795",
   "#3182ce", "#5a67d8", "#805ad5", "#d53f8c", "#4a5568"];
-
-/** Image `i` of an image group (see `Session.reconstructions`) on a canvas of its own. */
-function groupCanvas(images, group, i) {
-  return exampleCanvas({ ...images, pixels: group.pixels }, i);
-}
-
-/** Image `i` of a group as the 784 floats in [0, 1] the session's operations take. */
-function groupPixels(group, i) {
-  const n = SIDE * SIDE;
-  return Float32Array.from(group.pixels.slice(i * n, (i + 1) * n), (v) => v / 255);
-}
-
-/** Draw groups as rows of images on `canvas`, each `scale` pixels per image pixel. */
-function drawRows(canvas, images, names, { scale = 2, gap = 4, label = true } = {}) {
-  const ctx = canvas.getContext("2d");
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
-  ctx.imageSmoothingEnabled = false;
-  const cell = SIDE * scale;
-  ctx.font = "11px sans-serif";
-  // The row labels' column: as wide as the longest name.
-  const left = label ? Math.ceil(Math.max(...names.map((n) => ctx.measureText(n).width))) + 8 : 0;
-  names.forEach((name, r) => {
-    const group = images.groups.find((g) => g.name === name);
-    if (!group) return;
-    const y = r * (cell + gap);
-    if (label) {
-      ctx.fillStyle = "#4a5568";
-      ctx.fillText(name, 0, y + cell / 2 + 4);
-    }
-    for (let i = 0; i < group.count; i++) {
-      ctx.drawImage(groupCanvas(images, group, i), left + i * (cell + gap), y, cell, cell);
-    }
-  });
-  return { cell, gap, left };
-}
-
-/** A grid of one group, `perRow` a row. */
-function drawGroupGrid(canvas, images, name, perRow, scale = 2) {
-  const ctx = canvas.getContext("2d");
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
-  ctx.imageSmoothingEnabled = false;
-  const group = images.groups.find((g) => g.name === name);
-  const cell = SIDE * scale;
-  for (let i = 0; i < group.count; i++) {
-    ctx.drawImage(groupCanvas(images, group, i),
-      (i % perRow) * cell, Math.floor(i / perRow) * cell, cell, cell);
-  }
-}
 
 /** The autoencoder and the denoising autoencoder: inputs, noisy inputs, reconstructions. */
 export class AutoencoderWidget extends MethodWidget {
@@ -100,7 +52,7 @@ const PRETRAINED = {
 };
 
 /** The VAE and the conditional VAE. */
-export class VaeWidget extends MethodWidget {
+export class VaeWidget extends PretrainedWidget {
   constructor(root) {
     super(root, {
       method: "vae",
@@ -113,92 +65,23 @@ export class VaeWidget extends MethodWidget {
         kl: { color: "#6b46c1" },
         reconstruction: { color: "#2f855a" },
       },
-    });
+    }, PRETRAINED);
     this.picks = { a: 0, b: 1, c: 2 };
     this.slot = "a";
     this.drawn = null;
-    this.frames = [];
-    this.animation = null;
-    this.el = (name) => root.querySelector(`[data-${name}]`);
-    this.el("pretrained").addEventListener("change", () => this.loadPretrained());
-    this.el("save").addEventListener("click", () => this.download());
-    this.el("file").addEventListener("change", (e) => this.loadFile(e.target.files[0]));
+    this.strip = new FrameStrip(this.el("strip"), this.el("animation"));
     this.el("slot").addEventListener("change", (e) => (this.slot = e.target.value));
     for (const name of ["mode", "frame-count", "sample-class", "drawn-class"]) {
       this.el(name).addEventListener("change", () => this.refreshGenerations());
     }
     this.grid.addEventListener("click", (e) => this.pick(e));
-    this.setUpDrawing();
-  }
-
-  /** Start with pretrained weights: the demos work before any training. */
-  async start() {
-    // Nothing to draw from the random init the rebuild makes: the pretrained model replaces it.
-    this.starting = true;
-    await this.rebuild();
-    this.starting = false;
-    await this.loadPretrained();
-  }
-
-  /** Load the pretrained model chosen in the menu; its config replaces the controls'. */
-  async loadPretrained() {
-    const choice = PRETRAINED[this.el("pretrained").value];
-    if (!choice || !this.session) return;
-    const status = this.el("model-status");
-    status.textContent = `loading ${choice.label}…`;
-    try {
-      this.loadBytes(await asset(choice.file), choice.label);
-    } catch (error) {
-      status.textContent = "";
-      this.showError(error);
-      return;
-    }
-    await this.refreshExamples();
-  }
-
-  async loadFile(file) {
-    if (!file) return;
-    try {
-      this.loadBytes(new Uint8Array(await file.arrayBuffer()), file.name);
-    } catch (error) {
-      // The session kept its model: say why the file was refused, and leave the rest as it is.
-      this.showError(error);
-      return;
-    }
-    await this.refreshExamples();
-  }
-
-  /** Replace the model by a checkpoint (the session keeps its model if the file is refused). */
-  loadBytes(bytes, label) {
-    this.pause();
-    const config = this.session.load(bytes);
-    for (const name of Object.keys(this.fields)) {
-      if (config[name] !== undefined) this.form.elements[name].value = String(config[name]);
-    }
-    this.clearPlots();
-    // The table scored the previous model.
-    this.root.querySelector("table.probe").hidden = true;
-    this.field("step").textContent = this.session.step();
-    this.el("model-status").textContent = `${label}, trained ${this.session.step()} steps`;
-    this.showError(null);
-  }
-
-  async download() {
-    try {
-      const bytes = await this.session.save();
-      const link = document.createElement("a");
-      link.href = URL.createObjectURL(new Blob([bytes], { type: "application/octet-stream" }));
-      link.download = `vae-step${this.session.step()}.upck`;
-      link.click();
-      setTimeout(() => URL.revokeObjectURL(link.href), 1000);
-    } catch (error) {
-      this.showError(error);
-    }
-  }
-
-  async reset() {
-    await super.reset();
-    this.el("model-status").textContent = "random init (train from scratch)";
+    this.pad = new DrawingPad(this.el("pad"), this.el("clear-pad"));
+    this.el("use-drawing").addEventListener("click", () => {
+      this.drawn = this.pad.pixels();
+      this.picks[this.slot] = "drawn";
+      this.drawData();
+      this.refreshGenerations();
+    });
   }
 
   conditional() { return this.form.elements.conditional.value === "true"; }
@@ -258,7 +141,7 @@ export class VaeWidget extends MethodWidget {
       const a = this.slotImage("a"), b = this.slotImage("b"), c = this.slotImage("c");
       const frames = Number(this.el("frame-count").value), mode = this.el("mode").value;
       const strip = await this.session.interpolate(a.pixels, b.pixels, { frames, mode, classes: [a.label, b.label] });
-      this.drawStrip(strip);
+      this.strip.draw(strip, "frames");
       const arith = await this.session.arithmetic(a.pixels, b.pixels, c.pixels, { classes: [a.label, b.label, c.label] });
       drawRows(this.el("arithmetic"), arith, ["inputs", "reconstructions", "result"]);
       const conditional = this.conditional();
@@ -275,34 +158,6 @@ export class VaeWidget extends MethodWidget {
       this.showError(null);
     } catch (error) {
       this.showError(error);
-    }
-  }
-
-  /** The strip, and the animation cycling through the same frames. */
-  drawStrip(strip) {
-    const canvas = this.el("strip");
-    const group = strip.groups.find((g) => g.name === "frames");
-    const ctx = canvas.getContext("2d");
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
-    ctx.imageSmoothingEnabled = false;
-    const cell = Math.min(56, Math.floor(canvas.width / group.count));
-    this.frames = [];
-    for (let i = 0; i < group.count; i++) {
-      const image = groupCanvas(strip, group, i);
-      this.frames.push(image);
-      ctx.drawImage(image, i * cell, 0, cell, cell);
-    }
-    canvas.dataset.frames = group.count;
-    if (!this.animation) {
-      let t = 0;
-      this.animation = setInterval(() => {
-        if (!this.frames.length || document.hidden) return;
-        const n = this.frames.length, k = t % (2 * n - 2 || 1), i = k < n ? k : 2 * n - 2 - k;
-        const big = this.el("animation").getContext("2d");
-        big.imageSmoothingEnabled = false;
-        big.drawImage(this.frames[i], 0, 0, 112, 112);
-        t++;
-      }, 150);
     }
   }
 
@@ -329,41 +184,6 @@ export class VaeWidget extends MethodWidget {
       ctx.fill();
     }
     ctx.globalAlpha = 1;
-  }
-
-  /** A 28 x 28 drawing pad (shown 6x): draw a digit, then use it as a, b or c. */
-  setUpDrawing() {
-    const pad = this.el("pad");
-    const ctx = pad.getContext("2d");
-    const clear = () => { ctx.fillStyle = "black"; ctx.fillRect(0, 0, pad.width, pad.height); };
-    clear();
-    let down = false;
-    const stroke = (e) => {
-      if (!down) return;
-      const rect = pad.getBoundingClientRect();
-      const x = (e.clientX - rect.left) * (pad.width / rect.width);
-      const y = (e.clientY - rect.top) * (pad.height / rect.height);
-      ctx.fillStyle = "white";
-      ctx.beginPath();
-      ctx.arc(x, y, pad.width / 16, 0, 2 * Math.PI);
-      ctx.fill();
-    };
-    pad.addEventListener("pointerdown", (e) => { down = true; stroke(e); });
-    pad.addEventListener("pointermove", stroke);
-    addEventListener("pointerup", () => (down = false));
-    this.el("clear-pad").addEventListener("click", clear);
-    this.el("use-drawing").addEventListener("click", () => {
-      // Down to 28 x 28 (the canvas averages), grey values in [0, 1].
-      const small = document.createElement("canvas");
-      small.width = small.height = SIDE;
-      const s = small.getContext("2d");
-      s.drawImage(pad, 0, 0, SIDE, SIDE);
-      const rgba = s.getImageData(0, 0, SIDE, SIDE).data;
-      this.drawn = Float32Array.from({ length: SIDE * SIDE }, (_, p) => rgba[4 * p] / 255);
-      this.picks[this.slot] = "drawn";
-      this.drawData();
-      this.refreshGenerations();
-    });
   }
 
   showEvaluation(ev) {

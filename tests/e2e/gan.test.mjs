@@ -1,0 +1,125 @@
+// End to end: the DCGAN and CycleGAN widgets in Debian's Chromium. The pretrained generator's
+// sample grid appears without training (time from page load measured); the latent walk; training
+// continues (plots, snapshots over time) and the evaluation classifies 1,000 samples; the
+// mode-collapse warning; a bad discriminator step ratio refused. The pretrained CycleGAN's
+// translations, a drawn digit translated both ways, training continues and the held-out errors;
+// a negative lambda refused. Screenshots of each.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { resolve } from "node:path";
+import { useBrowser, openPage, trainTo, SHOTS } from "./harness.mjs";
+
+const ctx = useBrowser();
+
+/** The number of times the widget has drawn its samples (its performance mark). */
+const marks = (page, name) => page.evaluate((n) => performance.getEntriesByName(n).length, name);
+
+async function redrawn(page, name, since) {
+  await page.waitForFunction(([m, n]) => performance.getEntriesByName(m).length > n,
+    [name, since], { timeout: 300_000, polling: 200 });
+}
+
+test("DCGAN: pretrained samples at once, a latent walk, training, evaluation", { timeout: 900_000 }, async () => {
+  const { page, errors, foreign } = await openPage(ctx.browser, ctx.server);
+  await page.waitForFunction(() => document.querySelector("#gan canvas[data-grid]").dataset.samples,
+    null, { timeout: 300_000, polling: 200 });
+  const first = await page.evaluate(() => performance.getEntriesByName("gan:first-samples")[0].startTime);
+  console.log(`page load -> first sample grid (pretrained DCGAN): ${(first / 1000).toFixed(2)} s`);
+  assert.match(await page.locator("#gan [data-model-status]").textContent(), /DCGAN on MNIST digits, trained 4000 steps/);
+  assert.equal(await page.locator("#gan .error").isHidden(), true);
+  assert.equal(await page.locator("#gan canvas[data-walk]").getAttribute("data-frames"), "10");
+
+  // Walk on: the walk starts where the last one ended.
+  await page.locator("#gan [data-walk-new]").click();
+  await page.waitForFunction(() => document.querySelector("#gan [data-walk-from]").value === "2");
+  await page.locator("#gan [data-walk-frames]").fill("12");
+  await page.locator("#gan [data-walk-frames]").dispatchEvent("change");
+  await page.waitForFunction(() => document.querySelector("#gan canvas[data-walk]").dataset.frames === "12",
+    null, { timeout: 120_000 });
+
+  // Continue training: both losses and the diversity plotted, snapshots accumulate.
+  const before = Number(await page.locator('#gan [data-field="step"]').textContent());
+  let n = await marks(page, "gan:first-samples");
+  await trainTo(page, "gan", before + 30);
+  await redrawn(page, "gan:first-samples", n);
+  const metric = async (name) => Number(await page.locator(`#gan [data-metric="${name}"]`).getAttribute("data-value"));
+  const [g, d, diversity] = [await metric("loss"), await metric("discriminator_loss"), await metric("diversity")];
+  console.log(`DCGAN after ${before} + 30 steps in the page: G ${g.toFixed(3)}, D ${d.toFixed(3)}, diversity ${diversity.toFixed(2)}`);
+  assert.ok(Number.isFinite(g) && Number.isFinite(d) && diversity > 0.4, `${g} ${d} ${diversity}`);
+  assert.ok(Number(await page.locator("#gan canvas[data-snapshots]").getAttribute("data-snapshots")) >= 2);
+  await page.locator('#gan button[data-action="evaluate"]').click();
+  const table = page.locator("#gan table.probe");
+  await table.waitFor({ state: "visible", timeout: 300_000 });
+  const confident = Number(await table.getAttribute("data-confident"));
+  console.log(`DCGAN samples labelled with confidence >= 0.9: ${(100 * confident).toFixed(1)}% (classes: ${await page.locator('#gan [data-field="classes_present"]').textContent()})`);
+  assert.ok(confident > 0.1, `${confident}`);
+  assert.equal(await page.locator("#gan [data-collapse]").isHidden(), true);
+  await page.locator("#gan").screenshot({ path: resolve(SHOTS, "gan.png") });
+
+  // The mode-collapse warning shows when a report's diversity is low, and goes when it recovers.
+  const report = (value) => page.evaluate((v) => window.playground.gan.onReport(
+    { step: 1, steps_in_report: 1, steps_per_second: 0, metrics: [{ name: "diversity", value: v }] }), value);
+  await report(0.12);
+  assert.match(await page.locator("#gan [data-collapse]").textContent(), /^Mode collapse\? .* only 0\.12×/);
+  await report(0.9);
+  assert.equal(await page.locator("#gan [data-collapse]").isHidden(), true);
+  assert.deepEqual(foreign, []);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a discriminator step ratio of 0 is refused naming the field", { timeout: 300_000 }, async () => {
+  const { page, errors } = await openPage(ctx.browser, ctx.server, "#gan.discriminator_steps=0");
+  const error = page.locator("#gan .error");
+  await error.waitFor({ state: "visible", timeout: 120_000 });
+  assert.match(await error.textContent(), /^discriminator_steps: must be between 1 and 10/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("CycleGAN: pretrained translations, a drawn digit translated, training, evaluation", { timeout: 900_000 }, async () => {
+  const { page, errors } = await openPage(ctx.browser, ctx.server);
+  await page.waitForFunction(() => document.querySelector("#cyclegan canvas[data-grid]").dataset.translations,
+    null, { timeout: 300_000, polling: 200 });
+  const first = await page.evaluate(() => performance.getEntriesByName("cyclegan:first-translations")[0].startTime);
+  console.log(`page load -> first translations (pretrained CycleGAN): ${(first / 1000).toFixed(2)} s`);
+  assert.match(await page.locator("#cyclegan [data-model-status]").textContent(), /regular ↔ bold digits, trained \d+ steps/);
+
+  // Draw a 7 and translate it both ways.
+  const pad = await page.locator("#cyclegan canvas[data-pad]").boundingBox();
+  await page.mouse.move(pad.x + 30, pad.y + 30);
+  await page.mouse.down();
+  for (const [x, y] of [[90, 30], [138, 30], [110, 80], [85, 140]]) await page.mouse.move(pad.x + x, pad.y + y, { steps: 8 });
+  await page.mouse.up();
+  await page.locator("#cyclegan [data-translate-drawing]").click();
+  await page.waitForFunction(() => document.querySelector("#cyclegan canvas[data-drawn]").dataset.translated,
+    null, { timeout: 120_000 });
+
+  // Continue training; the held-out errors.
+  const before = Number(await page.locator('#cyclegan [data-field="step"]').textContent());
+  await trainTo(page, "cyclegan", before + 10);
+  const cycle = Number(await page.locator('#cyclegan [data-metric="cycle"]').getAttribute("data-value"));
+  console.log(`CycleGAN training cycle error after ${before} + 10 steps in the page: ${cycle.toFixed(4)}`);
+  assert.ok(cycle > 0 && cycle < 0.1, `${cycle}`);
+  await page.locator('#cyclegan button[data-action="evaluate"]').click();
+  const table = page.locator("#cyclegan table.probe");
+  await table.waitFor({ state: "visible", timeout: 300_000 });
+  const held = Number(await table.getAttribute("data-cycle"));
+  const twin = Number(await page.locator('#cyclegan [data-field="to_y_error"]').textContent());
+  const nothing = Number(await page.locator('#cyclegan [data-field="unchanged_error"]').textContent());
+  console.log(`CycleGAN held-out cycle error ${held.toFixed(4)}; regular -> bold vs the true twin ${twin} (doing nothing ${nothing})`);
+  assert.ok(twin < nothing / 2, `${twin} vs ${nothing}`);
+  await page.locator("#cyclegan").screenshot({ path: resolve(SHOTS, "cyclegan.png") });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("a negative cycle weight is refused naming the field", { timeout: 300_000 }, async () => {
+  const { page, errors } = await openPage(ctx.browser, ctx.server, "#cyclegan.lambda=-1");
+  const error = page.locator("#cyclegan .error");
+  await error.waitFor({ state: "visible", timeout: 120_000 });
+  assert.match(await error.textContent(), /^lambda: must be a number between 0 and 100, got -1/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

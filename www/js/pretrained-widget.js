@@ -1,0 +1,93 @@
+// A widget whose model can start from shipped pretrained weights, be saved to a file and loaded
+// back (the VAE, the GAN, the CycleGAN): the model menu, "Save model" and "Load a saved model".
+// "Train" continues the loaded model; "Reset" starts from scratch.
+
+import { MethodWidget } from "./method-widget.js";
+import { asset } from "./wasm.js";
+
+export class PretrainedWidget extends MethodWidget {
+  /**
+   * @param root       the widget's <section> (with `[data-pretrained]` menu, `[data-save]`,
+   *                   `[data-file]` and `[data-model-status]`)
+   * @param options    see `MethodWidget`
+   * @param pretrained `{ menu value: { file, label } }`, the shipped checkpoints
+   */
+  constructor(root, options, pretrained) {
+    super(root, options);
+    this.pretrained = pretrained;
+    this.el = (name) => root.querySelector(`[data-${name}]`);
+    this.el("pretrained").addEventListener("change", () => this.loadPretrained());
+    this.el("save").addEventListener("click", () => this.download());
+    this.el("file").addEventListener("change", (e) => this.loadFile(e.target.files[0]));
+  }
+
+  /** Start with pretrained weights: the demos work before any training. */
+  async start() {
+    // Nothing to draw from the random init the rebuild makes: the pretrained model replaces it.
+    this.starting = true;
+    await this.rebuild();
+    this.starting = false;
+    await this.loadPretrained();
+  }
+
+  /** Load the pretrained model chosen in the menu; its config replaces the controls'. */
+  async loadPretrained() {
+    const choice = this.pretrained[this.el("pretrained").value];
+    if (!choice || !this.session) return;
+    const status = this.el("model-status");
+    status.textContent = `loading ${choice.label}…`;
+    try {
+      this.loadBytes(await asset(choice.file), choice.label);
+    } catch (error) {
+      status.textContent = "";
+      this.showError(error);
+      return;
+    }
+    await this.refreshExamples();
+  }
+
+  async loadFile(file) {
+    if (!file) return;
+    try {
+      this.loadBytes(new Uint8Array(await file.arrayBuffer()), file.name);
+    } catch (error) {
+      // The session kept its model: say why the file was refused, and leave the rest as it is.
+      this.showError(error);
+      return;
+    }
+    await this.refreshExamples();
+  }
+
+  /** Replace the model by a checkpoint (the session keeps its model if the file is refused). */
+  loadBytes(bytes, label) {
+    this.pause();
+    const config = this.session.load(bytes);
+    for (const name of Object.keys(this.fields)) {
+      if (config[name] !== undefined) this.form.elements[name].value = String(config[name]);
+    }
+    this.clearPlots();
+    // The table scored the previous model.
+    this.root.querySelector("table.probe").hidden = true;
+    this.field("step").textContent = this.session.step();
+    this.el("model-status").textContent = `${label}, trained ${this.session.step()} steps`;
+    this.showError(null);
+  }
+
+  async download() {
+    try {
+      const bytes = await this.session.save();
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(new Blob([bytes], { type: "application/octet-stream" }));
+      link.download = `${this.method}-step${this.session.step()}.upck`;
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+    } catch (error) {
+      this.showError(error);
+    }
+  }
+
+  async reset() {
+    await super.reset();
+    this.el("model-status").textContent = "random init (train from scratch)";
+  }
+}
