@@ -32,7 +32,10 @@ fn deserialize<T: DeserializeOwned + Serialize + Default>(
         } else {
             path
         };
-        Error::config(field, e.into_inner())
+        // serde-wasm-bindgen's errors are JavaScript errors, whose text starts "Error: ".
+        let message = e.into_inner().to_string();
+        let message = message.strip_prefix("Error: ").unwrap_or(&message);
+        Error::config(field, message)
     })
 }
 

@@ -223,6 +223,15 @@ pub fn load_dataset(name: &str, bytes: &[u8]) -> Result<JsValue, JsError> {
     info
 }
 
+/// The config saved in a checkpoint file (`{ method, dataset, ... }`), without loading it: the
+/// page loads the dataset it names before `session.load(bytes)`. A file that is not a valid
+/// checkpoint is an error saying why.
+#[wasm_bindgen]
+pub fn checkpoint_config(bytes: &[u8]) -> Result<JsValue, JsError> {
+    let checkpoint = crate::checkpoint::Checkpoint::decode(bytes).map_err(js_error)?;
+    to_js(&checkpoint.config)
+}
+
 /// The methods this build offers and their default configs.
 #[wasm_bindgen]
 pub fn methods() -> Result<JsValue, JsError> {

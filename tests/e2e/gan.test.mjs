@@ -87,6 +87,7 @@ test("CycleGAN: pretrained translations, a drawn digit translated, training, eva
   assert.match(await page.locator("#cyclegan [data-model-status]").textContent(), /regular ↔ bold digits, trained \d+ steps/);
 
   // Draw a 7 and translate it both ways.
+  await page.locator("#cyclegan canvas[data-pad]").scrollIntoViewIfNeeded();
   const pad = await page.locator("#cyclegan canvas[data-pad]").boundingBox();
   await page.mouse.move(pad.x + 30, pad.y + 30);
   await page.mouse.down();
@@ -95,6 +96,22 @@ test("CycleGAN: pretrained translations, a drawn digit translated, training, eva
   await page.locator("#cyclegan [data-translate-drawing]").click();
   await page.waitForFunction(() => document.querySelector("#cyclegan canvas[data-drawn]").dataset.translated,
     null, { timeout: 120_000 });
+  // Ink in each of the five images of the row: the drawing, bold, back, regular, back.
+  const ink = await page.evaluate(() => {
+    const c = document.querySelector("#cyclegan canvas[data-drawn]");
+    const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    const cell = 28 * 3 + 4, sums = [0, 0, 0, 0, 0];
+    for (let y = 0; y < 84; y++) {
+      for (let x = 0; x < 5 * cell; x++) {
+        const i = Math.floor(x / cell);
+        if (x % cell < 84) sums[i] += data[4 * (y * c.width + x)];
+      }
+    }
+    return sums.map((s) => s / (84 * 84 * 255));
+  });
+  console.log(`drawn 7: ink ${ink.map((v) => v.toFixed(3)).join(", ")} (drawing, bold, back, regular, back)`);
+  assert.ok(ink[0] > 0.05, `nothing drawn: ${ink}`);
+  assert.ok(ink[1] > ink[0] * 1.2, `the bold version is not bolder: ${ink}`);
 
   // Continue training; the held-out errors.
   const before = Number(await page.locator('#cyclegan [data-field="step"]').textContent());

@@ -3,7 +3,7 @@
 // "Train" continues the loaded model; "Reset" starts from scratch.
 
 import { MethodWidget } from "./method-widget.js";
-import { asset } from "./wasm.js";
+import { asset, bindings, dataset } from "./wasm.js";
 
 export class PretrainedWidget extends MethodWidget {
   /**
@@ -37,7 +37,7 @@ export class PretrainedWidget extends MethodWidget {
     const status = this.el("model-status");
     status.textContent = `loading ${choice.label}…`;
     try {
-      this.loadBytes(await asset(choice.file), choice.label);
+      await this.loadBytes(await asset(choice.file), choice.label);
     } catch (error) {
       status.textContent = "";
       this.showError(error);
@@ -49,7 +49,7 @@ export class PretrainedWidget extends MethodWidget {
   async loadFile(file) {
     if (!file) return;
     try {
-      this.loadBytes(new Uint8Array(await file.arrayBuffer()), file.name);
+      await this.loadBytes(new Uint8Array(await file.arrayBuffer()), file.name);
     } catch (error) {
       // The session kept its model: say why the file was refused, and leave the rest as it is.
       this.showError(error);
@@ -58,9 +58,14 @@ export class PretrainedWidget extends MethodWidget {
     await this.refreshExamples();
   }
 
-  /** Replace the model by a checkpoint (the session keeps its model if the file is refused). */
-  loadBytes(bytes, label) {
+  /**
+   * Replace the model by a checkpoint (the session keeps its model if the file is refused),
+   * loading the dataset it was trained on first (a Fashion-MNIST model on a digits page).
+   */
+  async loadBytes(bytes, label) {
     this.pause();
+    const saved = (await bindings()).checkpoint_config(bytes);
+    if (saved.dataset) await dataset(saved.dataset);
     const config = this.session.load(bytes);
     for (const name of Object.keys(this.fields)) {
       if (config[name] !== undefined) this.form.elements[name].value = String(config[name]);
