@@ -852,11 +852,16 @@ pub async fn gans_train_save_and_load() {
     let again = group_pixels(&call(fresh.samples(4.0, seed())).await.unwrap(), "samples");
     assert_eq!(again, samples, "the loaded GAN draws other samples");
     // What a file holds, without loading it (the page loads its dataset first).
-    let saved = web::checkpoint_config(PRETRAINED_GAN).map_err(js_message).unwrap();
+    let saved = web::checkpoint_config(PRETRAINED_GAN)
+        .map_err(js_message)
+        .unwrap();
     assert_eq!(get(&saved, "method").as_string().as_deref(), Some("gan"));
     assert_eq!(get(&saved, "dataset").as_string().as_deref(), Some("mnist"));
     let e = js_message(web::checkpoint_config(b"nonsense").expect_err("refused"));
-    assert!(e.starts_with("checkpoint: not a playground checkpoint"), "{e}");
+    assert!(
+        e.starts_with("checkpoint: not a playground checkpoint"),
+        "{e}"
+    );
     let config = fresh.load(PRETRAINED_GAN).map_err(js_message).unwrap();
     assert_eq!(get(&config, "noise").as_f64(), Some(32.0));
     assert!(fresh.step().map_err(js_message).unwrap() >= 1000.0);
