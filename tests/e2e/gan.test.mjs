@@ -64,6 +64,15 @@ test("DCGAN: pretrained samples at once, a latent walk, training, evaluation", {
   assert.match(await page.locator("#gan [data-collapse]").textContent(), /^Mode collapse\? .* only 0\.12×/);
   await report(0.9);
   assert.equal(await page.locator("#gan [data-collapse]").isHidden(), true);
+
+  // The Fashion-MNIST generator: its dataset is fetched and loaded first, then its samples.
+  n = await marks(page, "gan:first-samples");
+  await page.locator("#gan [data-pretrained]").selectOption("gan_fashion");
+  await redrawn(page, "gan:first-samples", n);
+  assert.match(await page.locator("#gan [data-model-status]").textContent(), /DCGAN on Fashion-MNIST, trained 4000 steps/);
+  assert.equal(await page.locator('#gan select[name="dataset"]').inputValue(), "fashion");
+  assert.equal(await page.locator("#gan .error").isHidden(), true);
+  await page.locator("#gan canvas[data-grid]").screenshot({ path: resolve(SHOTS, "gan-fashion.png") });
   assert.deepEqual(foreign, []);
   assert.deepEqual(errors, []);
   await page.close();
