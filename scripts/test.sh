@@ -21,7 +21,7 @@ log "headless browser tests (wasm-bindgen-test in Chromium)"
 CHROMEDRIVER=/usr/bin/chromedriver \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 WASM_BINDGEN_TEST_TIMEOUT=600 \
-  cargo test --release --target wasm32-unknown-unknown --test web --test web_contrastive --test web_clip --test web_generative --test web_gan --test web_cpu
+  cargo test --release --target wasm32-unknown-unknown --test web --test web_contrastive --test web_clip --test web_generative --test web_gan --test web_sequence --test web_cpu
 
 build_site
 log "end-to-end tests (Playwright, Chromium)"

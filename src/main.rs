@@ -39,7 +39,9 @@ mod cli {
     use unsupervised_playground::data::{DatasetName, ImageSet};
     use unsupervised_playground::eval::{Board, BoardConfig};
     use unsupervised_playground::methods::generative::ImageGroup;
-    use unsupervised_playground::methods::{Direction, Evaluation, MethodConfig, TrainingData};
+    use unsupervised_playground::methods::{
+        Direction, Evaluation, MethodConfig, Sampling, TrainingData,
+    };
     use unsupervised_playground::session::Session;
     use unsupervised_playground::{Error, Result};
 
@@ -118,7 +120,8 @@ mod cli {
         /// Method to train.
         #[arg(long, default_value = "rotation")]
         method: String,
-        /// Dataset: mnist or fashion (default mnist; CLIP takes none, it draws captioned shapes).
+        /// Dataset: mnist or fashion (default mnist; CLIP and the character-level GPT take none:
+        /// CLIP draws captioned shapes, the GPT reads the shipped text).
         #[arg(long)]
         dataset: Option<String>,
         /// Steps to train (ignored when --seconds is given).
@@ -385,6 +388,12 @@ mod cli {
                 per.join(" ")
             );
         }
+        if let Some(l) = eval.language {
+            println!(
+                "held-out text ({} characters): {:.3} bits per character (unigram baseline {:.3})",
+                l.characters, l.bits_per_character, l.unigram_bits_per_character
+            );
+        }
         if let Some(c) = eval.cyclegan {
             println!(
                 "held-out cycle error ({} digits, mean absolute per pixel): regular -> bold -> regular {:.4}, bold -> regular -> bold {:.4}",
@@ -473,6 +482,9 @@ mod cli {
                 data.train.len(),
                 data.held_out.len()
             ),
+            _ if matches!(config, MethodConfig::CharLm(_)) => {
+                "the book of Genesis (KJV, 90% training / 10% held-out characters)".to_string()
+            }
             _ => "captioned shapes".to_string(),
         };
         eprintln!(
@@ -542,6 +554,15 @@ mod cli {
             let t = Instant::now();
             print_evaluation(pollster::block_on(session.evaluate())?);
             println!("evaluation took {:.1} s", t.elapsed().as_secs_f64());
+        }
+        if let MethodConfig::CharLm(_) = session.config() {
+            // What it writes: 300 characters after the book's first words, temperature 0.8.
+            let sampling = Sampling {
+                temperature: 0.8,
+                ..Sampling::default()
+            };
+            let text = pollster::block_on(session.write("In the beginning", 300, sampling)?)?;
+            println!("sample (temperature 0.8): In the beginning{text}");
         }
         if let Some(path) = &args.samples {
             // A CycleGAN translates instead: 16 held-out digits each way, and back (6 rows).

@@ -16,8 +16,8 @@ use crate::eval::Representation;
 use crate::methods::generative::{LatentPoints, image_tensor};
 use crate::methods::{
     ClusteringEvaluation, Codec, Direction, Evaluation, Examples, Images, Interpolation,
-    LocalFuture, Method, MethodConfig, PendingImages, PendingMetrics, Report, TrainingData,
-    ZeroShot,
+    LocalFuture, Method, MethodConfig, NextChar, PendingImages, PendingMetrics, Report, Sampling,
+    TrainingData, ZeroShot,
 };
 use crate::{Error, Result};
 
@@ -380,6 +380,22 @@ impl Session {
     ) -> Result<LocalFuture<Result<Images>>> {
         check_count(count)?;
         Ok(read(self.method.translations(start, count, direction)?))
+    }
+
+    /// A language model's distribution of the character after `prompt`.
+    pub fn next_char(&self, prompt: &str) -> Result<LocalFuture<Result<NextChar>>> {
+        let pending = self.method.next_char(prompt)?;
+        Ok(Box::pin(pending.read()))
+    }
+
+    /// A language model's continuation of `prompt`: `length` characters drawn with `sampling`.
+    pub fn write(
+        &self,
+        prompt: &str,
+        length: usize,
+        sampling: Sampling,
+    ) -> Result<LocalFuture<Result<String>>> {
+        self.method.write(prompt, length, sampling)
     }
 
     /// A CycleGAN's translation of one drawn image (28 x 28 values in [0, 1]), and back.

@@ -354,6 +354,7 @@ fn small_configs() -> Vec<serde_json::Value> {
         json!({ "method": "vae", "batch_size": 8, "conditional": true }),
         json!({ "method": "gan", "batch_size": 8 }),
         json!({ "method": "cyclegan", "batch_size": 4 }),
+        json!({ "method": "charlm", "batch_size": 4, "context": 8, "layers": 1 }),
     ]
 }
 
@@ -377,6 +378,10 @@ fn fingerprint(s: &mut Session, data: &TrainingData) -> Vec<f32> {
             .iter()
             .chain(images.into_data().iter())
             .collect();
+    }
+    // A language model: the next-character distribution after a fixed prompt.
+    if let Ok(next) = s.next_char("And God said") {
+        return pollster::block_on(next).unwrap().probabilities;
     }
     // A CycleGAN: held-out digits translated and back.
     if let Ok(images) = s.translations(0, 3, Direction::XToY) {

@@ -7,6 +7,7 @@
 
 pub mod autoencoder;
 pub mod byol;
+pub mod charlm;
 pub mod clip;
 pub mod cyclegan;
 pub mod deepcluster;
@@ -36,6 +37,7 @@ use crate::{Error, Result};
 
 pub use autoencoder::{Autoencoder, AutoencoderConfig};
 pub use byol::{Byol, ByolConfig};
+pub use charlm::{CharLm, CharLmConfig, LanguageEvaluation, NextChar, PendingNext, Sampling};
 pub use clip::{Clip, ClipConfig, PendingZeroShot, ZeroShot, ZeroShotEvaluation};
 pub use cyclegan::{CycleGan, CycleGanConfig, CycleGanEvaluation, Direction};
 pub use deepcluster::{DeepCluster, DeepClusterConfig};
@@ -94,11 +96,14 @@ pub enum MethodConfig {
     /// CycleGAN: regular <-> bold digits, two generators and two discriminators.
     #[serde(rename = "cyclegan")]
     CycleGan(CycleGanConfig),
+    /// A character-level GPT on the shipped text.
+    #[serde(rename = "charlm")]
+    CharLm(CharLmConfig),
 }
 
 impl MethodConfig {
     /// Names accepted in the `method` field.
-    pub const NAMES: [&'static str; 11] = [
+    pub const NAMES: [&'static str; 12] = [
         "rotation",
         "jigsaw",
         "deepcluster",
@@ -110,6 +115,7 @@ impl MethodConfig {
         "vae",
         "gan",
         "cyclegan",
+        "charlm",
     ];
 
     /// The method called `name` with its default hyperparameters.
@@ -126,6 +132,7 @@ impl MethodConfig {
             "vae" => Ok(MethodConfig::Vae(VaeConfig::default())),
             "gan" => Ok(MethodConfig::Gan(GanConfig::default())),
             "cyclegan" => Ok(MethodConfig::CycleGan(CycleGanConfig::default())),
+            "charlm" => Ok(MethodConfig::CharLm(CharLmConfig::default())),
             other => Err(Error::config(
                 "method",
                 format!(
@@ -173,6 +180,7 @@ impl MethodConfig {
             MethodConfig::Vae(_) => MethodConfig::Vae(source.fields()?),
             MethodConfig::Gan(_) => MethodConfig::Gan(source.fields()?),
             MethodConfig::CycleGan(_) => MethodConfig::CycleGan(source.fields()?),
+            MethodConfig::CharLm(_) => MethodConfig::CharLm(source.fields()?),
         })
     }
 
@@ -190,6 +198,7 @@ impl MethodConfig {
             MethodConfig::Vae(_) => "vae",
             MethodConfig::Gan(_) => "gan",
             MethodConfig::CycleGan(_) => "cyclegan",
+            MethodConfig::CharLm(_) => "charlm",
         }
     }
 
@@ -208,6 +217,7 @@ impl MethodConfig {
             MethodConfig::Vae(c) => Some(c.dataset),
             MethodConfig::Gan(c) => Some(c.dataset),
             MethodConfig::CycleGan(c) => Some(c.dataset),
+            MethodConfig::CharLm(_) => None,
         }
     }
 
@@ -225,6 +235,7 @@ impl MethodConfig {
             MethodConfig::Vae(c) => c.batch_size,
             MethodConfig::Gan(c) => c.batch_size,
             MethodConfig::CycleGan(c) => c.batch_size,
+            MethodConfig::CharLm(c) => c.batch_size,
         }
     }
 
@@ -248,6 +259,7 @@ impl MethodConfig {
             MethodConfig::Vae(c) => c.validate(data()?),
             MethodConfig::Gan(c) => c.validate(data()?),
             MethodConfig::CycleGan(c) => c.validate(data()?),
+            MethodConfig::CharLm(c) => c.validate(),
         }
     }
 
@@ -268,6 +280,7 @@ impl MethodConfig {
             MethodConfig::Vae(c) => Box::new(Vae::new(c.clone(), data(), compute)),
             MethodConfig::Gan(c) => Box::new(Gan::new(c.clone(), data(), compute)),
             MethodConfig::CycleGan(c) => Box::new(CycleGan::new(c.clone(), data(), compute)),
+            MethodConfig::CharLm(c) => Box::new(CharLm::new(c.clone(), compute)),
         })
     }
 }
@@ -585,6 +598,27 @@ pub trait Method {
         Err(Error::config("method", "only CycleGAN translates images"))
     }
 
+    /// A language model's distribution of the character after `prompt`.
+    fn next_char(&self, _prompt: &str) -> Result<PendingNext> {
+        Err(Error::config(
+            "method",
+            "only the character-level GPT reads text",
+        ))
+    }
+
+    /// A language model's continuation of `prompt`, `length` characters drawn with `sampling`.
+    fn write(
+        &self,
+        _prompt: &str,
+        _length: usize,
+        _sampling: Sampling,
+    ) -> Result<LocalFuture<Result<String>>> {
+        Err(Error::config(
+            "method",
+            "only the character-level GPT writes text",
+        ))
+    }
+
     /// For a method that clusters: every round's clustering scored against the true labels,
     /// next to k-means on raw pixels (cheaper than [`Method::evaluate`]: no probe).
     fn clustering(&self) -> Option<LocalFuture<Result<ClusteringEvaluation>>> {
@@ -844,6 +878,8 @@ pub struct Evaluation {
     pub gan: Option<GanEvaluation>,
     /// A CycleGAN's held-out cycle and translation errors.
     pub cyclegan: Option<CycleGanEvaluation>,
+    /// A language model's held-out bits per character.
+    pub language: Option<LanguageEvaluation>,
 }
 
 impl Evaluation {

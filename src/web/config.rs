@@ -237,6 +237,13 @@ fn number_list(field: &str, value: &JsValue, item: &str) -> Result<Vec<f32>> {
         .collect()
 }
 
+/// A string from the page (a prompt); anything else is an error naming the field.
+pub fn text(field: &str, value: &JsValue) -> Result<String> {
+    value
+        .as_string()
+        .ok_or_else(|| Error::config(field, format!("expected a string, got {value:?}")))
+}
+
 /// Options of an operation (`{ frames: 8, mode: "spherical" }`): missing fields take their
 /// defaults, `undefined` or `null` means all defaults, an unknown field is an error naming it.
 pub fn options<T: DeserializeOwned + Serialize + Default>(value: &JsValue) -> Result<T> {

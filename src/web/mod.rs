@@ -348,6 +348,33 @@ impl Session {
         })
     }
 
+    /// The character-level GPT: resolves to P(next character | `prompt`), `{ characters,
+    /// probabilities }` over the whole vocabulary (the model reads the prompt's last `context`
+    /// characters). An empty prompt or a character outside the text's vocabulary is an error
+    /// naming it (`prompt: character 3 ('@') is not in the text's vocabulary: ...`).
+    pub fn next_char(&self, prompt: JsValue) -> Promise {
+        let job = config::text("prompt", &prompt).and_then(|p| self.with(|s| s.next_char(&p)));
+        future_to_promise(async move {
+            let next = job.map_err(reject)?.await.map_err(reject)?;
+            to_js(&next).map_err(JsValue::from)
+        })
+    }
+
+    /// The character-level GPT: resolves to `length` characters written after `prompt`, one at
+    /// a time, `options = { temperature: 1, top_k: 1000, seed: 0 }` (temperature > 0, top_k >= 1;
+    /// the same seed writes the same text).
+    pub fn write(&self, prompt: JsValue, length: f64, options: JsValue) -> Promise {
+        let job = config::options::<crate::methods::Sampling>(&options).and_then(|sampling| {
+            let prompt = config::text("prompt", &prompt)?;
+            let length = config::count("length", length)?;
+            self.with(|s| s.write(&prompt, length, sampling))
+        });
+        future_to_promise(async move {
+            let text = job.map_err(reject)?.await.map_err(reject)?;
+            Ok(JsValue::from_str(&text))
+        })
+    }
+
     /// Resolves to `null`, or for a clustering method (DeepCluster) to every round's clustering
     /// scored against the true labels: `{ pixels: { nmi, purity }, features: null, step,
     /// rounds: [{ step, score: { nmi, purity } }] }`. Cheaper than `evaluate()` (no probe).

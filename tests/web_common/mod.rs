@@ -973,3 +973,83 @@ pub async fn gans_train_save_and_load() {
         assert!(e.starts_with(&format!("{field}: ")), "{e}");
     }
 }
+
+/// The character-level GPT in the browser: real training steps lower the loss, the
+/// next-character distribution as the widget asks for it, writing with a seed, save -> load,
+/// bad prompts and options refused.
+pub async fn charlm_trains_reads_and_writes() {
+    let call = |p: js_sys::Promise| async move { JsFuture::from(p).await.map_err(message) };
+    let config = obj(&[
+        ("method", "charlm".into()),
+        ("batch_size", 8.into()),
+        ("context", 16.into()),
+        ("layers", 1.into()),
+    ]);
+    // 60 characters: log2(60) = 5.9 bits, ln(60) = 4.1 nats per character at the start.
+    let session = train_until_lower(config.clone(), 0, [1, 8, 2], 3.0).await;
+    let next = call(session.next_char("And God sa".into())).await.unwrap();
+    let characters: js_sys::Array = get(&next, "characters").dyn_into().unwrap();
+    let probabilities: js_sys::Array = get(&next, "probabilities").dyn_into().unwrap();
+    assert_eq!(characters.length(), 60);
+    let total: f64 = probabilities.iter().map(|p| p.as_f64().unwrap()).sum();
+    assert!((total - 1.0).abs() < 1e-3, "{total}");
+    let options = || obj(&[("temperature", 0.8.into()), ("seed", 5.into())]);
+    let text = call(session.write("And God".into(), 20.0, options()))
+        .await
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert_eq!(text.chars().count(), 20);
+    for (promise, start) in [
+        (session.next_char("".into()), "prompt: is empty"),
+        (
+            session.next_char("God @ home".into()),
+            "prompt: character 4 ('@') is not in the text's vocabulary",
+        ),
+        (session.next_char(7.into()), "prompt: expected a string"),
+        (
+            session.write("And".into(), 5.0, obj(&[("temperature", 0.into())])),
+            "temperature: must be a number greater than 0",
+        ),
+        (
+            session.write("And".into(), 5.0, obj(&[("top_k", 0.into())])),
+            "top_k: must be at least 1",
+        ),
+        (
+            session.write("And".into(), 5.0, obj(&[("topk", 3.into())])),
+            "topk: unknown field",
+        ),
+        (
+            session.write("And".into(), 0.0, JsValue::UNDEFINED),
+            "length: expected a whole number",
+        ),
+    ] {
+        let e = call(promise).await.map(|_| ()).unwrap_err();
+        assert!(e.starts_with(start), "{e:?} does not start with {start:?}");
+    }
+    // Save -> load: the same text from the same seed.
+    let bytes: js_sys::Uint8Array = call(session.save()).await.unwrap().dyn_into().unwrap();
+    let fresh = web::create_session(config).map_err(js_message).unwrap();
+    fresh.load(&bytes.to_vec()).map_err(js_message).unwrap();
+    let again = call(fresh.write("And God".into(), 20.0, options()))
+        .await
+        .unwrap()
+        .as_string()
+        .unwrap();
+    assert_eq!(again, text, "the loaded model writes other text");
+    session.dispose();
+    fresh.dispose();
+    for (config, field) in [
+        (
+            obj(&[("method", "charlm".into()), ("heads", 3.into())]),
+            "heads",
+        ),
+        (
+            obj(&[("method", "charlm".into()), ("context", 0.into())]),
+            "context",
+        ),
+    ] {
+        let e = js_message(web::create_session(config).err().expect("refused"));
+        assert!(e.starts_with(&format!("{field}: ")), "{e}");
+    }
+}
