@@ -36,6 +36,12 @@ for (const backend of ["cpu", "webgpu"]) {
     const page = await context.newPage();
     await page.goto(`${server.url}?backend=${backend}`);
     await page.waitForFunction((w) => performance.getEntriesByName(`${w}:ready`).length > 0, WIDGET, { timeout: 600_000 });
+    // A widget that loads pretrained weights at start pauses while it loads them: press Train
+    // once they are in (the step count then continues from the pretrained model's).
+    await page.waitForFunction((w) => {
+      const status = document.querySelector(`#${w} [data-model-status]`);
+      return !status || /trained/.test(status.textContent);
+    }, WIDGET, { timeout: 600_000 });
     await page.click(`#${WIDGET} button[data-action="train"]`);
     await page.waitForFunction((w) => performance.getEntriesByName(`${w}:first-step`).length > 0, WIDGET, { timeout: 600_000 });
     const t0 = Date.now();

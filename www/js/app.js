@@ -9,6 +9,7 @@ import { SimClrWidget, MocoWidget, ByolWidget } from "./views-widget.js";
 import { ClipWidget } from "./clip-widget.js";
 import { AutoencoderWidget, VaeWidget } from "./generative-widget.js";
 import { GanWidget, CycleGanWidget } from "./gan-widget.js";
+import { CharLmWidget } from "./charlm-widget.js";
 import { BoardWidget } from "./board-widget.js";
 
 const badge = document.getElementById("backend");
@@ -38,6 +39,7 @@ async function main() {
     vae: new VaeWidget(document.getElementById("vae")),
     gan: new GanWidget(document.getElementById("gan")),
     cyclegan: new CycleGanWidget(document.getElementById("cyclegan")),
+    charlm: new CharLmWidget(document.getElementById("charlm")),
     board: new BoardWidget(document.getElementById("board")),
   };
   window.playground = widgets;

@@ -62,5 +62,14 @@ export class LinePlot {
     ctx.beginPath();
     points.forEach(([x, y], i) => (i ? ctx.lineTo(px(x), py(y)) : ctx.moveTo(px(x), py(y))));
     ctx.stroke();
+    // Sparse series (an evaluation now and then): a dot per point, or a lone point is invisible.
+    if (points.length < 30) {
+      ctx.fillStyle = this.color;
+      for (const [x, y] of points) {
+        ctx.beginPath();
+        ctx.arc(px(x), py(y), 2.5, 0, 2 * Math.PI);
+        ctx.fill();
+      }
+    }
   }
 }
