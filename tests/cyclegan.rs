@@ -4,7 +4,6 @@
 
 mod common;
 
-use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::Tensor;
 use serde_json::json;
 use unsupervised_playground::Error;
@@ -18,24 +17,6 @@ static DEVICE_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn lock() -> std::sync::MutexGuard<'static, ()> {
     DEVICE_RNG.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Every trainable parameter's values (running statistics, not trained, are left out).
-struct Trainable(Vec<Vec<f32>>);
-
-impl ModuleVisitor for Trainable {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        if param.is_require_grad() {
-            self.0.push(param.val().into_data().iter::<f32>().collect());
-        }
-    }
-}
-
-fn trainable<M: Module>(m: &M) -> Vec<Vec<f32>> {
-    let mut t = Trainable(Vec::new());
-    m.visit(&mut t);
-    assert!(!t.0.is_empty(), "no trainable parameters found");
-    t.0
 }
 
 #[test]
@@ -68,20 +49,20 @@ fn each_step_updates_only_its_own_networks() {
     let mut model = CycleGan::new(config, &data, &compute);
     let (x, y) = model.batches();
     let (g0, d0) = (
-        trainable(model.generators()),
-        trainable(model.discriminators()),
+        common::trainable(model.generators()),
+        common::trainable(model.discriminators()),
     );
     let (fake_x, fake_y) = model.generator_step(x.clone(), y.clone());
     let (g1, d1) = (
-        trainable(model.generators()),
-        trainable(model.discriminators()),
+        common::trainable(model.generators()),
+        common::trainable(model.discriminators()),
     );
     assert_eq!(d1, d0, "a generator step changed the discriminators");
     assert_ne!(g1, g0, "a generator step left the generators as they were");
     model.discriminator_step(x, y, fake_x, fake_y);
     let (g2, d2) = (
-        trainable(model.generators()),
-        trainable(model.discriminators()),
+        common::trainable(model.generators()),
+        common::trainable(model.discriminators()),
     );
     assert_eq!(g2, g1, "a discriminator step changed the generators");
     assert_ne!(d2, d1, "a discriminator step left the discriminators");

@@ -4,7 +4,6 @@
 
 mod common;
 
-use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{Device, Tensor, TensorData};
 use serde_json::json;
 use unsupervised_playground::Error;
@@ -73,24 +72,6 @@ fn gan_losses_match_their_formulas_on_known_logits() {
     assert!((got_g - g).abs() < 1e-3 * g, "{got_g} vs {g}");
 }
 
-/// Every trainable parameter's values (running statistics, not trained, are left out).
-struct Trainable(Vec<Vec<f32>>);
-
-impl ModuleVisitor for Trainable {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        if param.is_require_grad() {
-            self.0.push(param.val().into_data().iter::<f32>().collect());
-        }
-    }
-}
-
-fn trainable<M: Module>(m: &M) -> Vec<Vec<f32>> {
-    let mut t = Trainable(Vec::new());
-    m.visit(&mut t);
-    assert!(!t.0.is_empty(), "no trainable parameters found");
-    t.0
-}
-
 #[test]
 fn each_step_updates_only_its_own_network() {
     let _device = lock();
@@ -102,13 +83,22 @@ fn each_step_updates_only_its_own_network() {
     };
     let mut gan = Gan::new(config, &data, &compute);
     let real = data.train.range(0, 8);
-    let (g0, d0) = (trainable(gan.generator()), trainable(gan.discriminator()));
+    let (g0, d0) = (
+        common::trainable(gan.generator()),
+        common::trainable(gan.discriminator()),
+    );
     gan.generator_step();
-    let (g1, d1) = (trainable(gan.generator()), trainable(gan.discriminator()));
+    let (g1, d1) = (
+        common::trainable(gan.generator()),
+        common::trainable(gan.discriminator()),
+    );
     assert_eq!(d1, d0, "a generator step changed the discriminator");
     assert_ne!(g1, g0, "a generator step left the generator as it was");
     gan.discriminator_step(real);
-    let (g2, d2) = (trainable(gan.generator()), trainable(gan.discriminator()));
+    let (g2, d2) = (
+        common::trainable(gan.generator()),
+        common::trainable(gan.discriminator()),
+    );
     assert_eq!(g2, g1, "a discriminator step changed the generator");
     assert_ne!(
         d2, d1,

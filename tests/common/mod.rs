@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+use burn::module::{Module, ModuleVisitor, Param};
+use burn::tensor::Tensor;
 use unsupervised_playground::Error;
 use unsupervised_playground::backend::Compute;
 use unsupervised_playground::data::{DatasetName, ImageSet, subset};
@@ -43,4 +45,21 @@ pub fn assert_refused<'a>(
             Ok(()) => panic!("{value} was accepted"),
         }
     }
+}
+
+/// Every trainable parameter's values (running statistics, not trained, are left out): what a
+/// step that must not touch a network compares before and after.
+pub fn trainable<M: Module>(m: &M) -> Vec<Vec<f32>> {
+    struct Trainable(Vec<Vec<f32>>);
+    impl ModuleVisitor for Trainable {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            if param.is_require_grad() {
+                self.0.push(param.val().into_data().iter::<f32>().collect());
+            }
+        }
+    }
+    let mut t = Trainable(Vec::new());
+    m.visit(&mut t);
+    assert!(!t.0.is_empty(), "no trainable parameters found");
+    t.0
 }
