@@ -158,8 +158,9 @@ mod cli {
         /// `session.load(bytes)`; the shipped pretrained weights are made this way).
         #[arg(long)]
         save: Option<PathBuf>,
-        /// Write 64 samples of a generative method (VAE, GAN) as an 8 x 8 grid to this
-        /// greyscale PGM file, to look at what it draws.
+        /// Write 64 samples of a generative method (VAE, GAN; 16 of a PixelCNN) as a grid to
+        /// this greyscale PGM file, to look at what it draws (a CycleGAN's translations, a masked
+        /// autoencoder's reconstructions).
         #[arg(long)]
         samples: Option<PathBuf>,
     }
@@ -394,6 +395,22 @@ mod cli {
                 l.characters, l.bits_per_character, l.unigram_bits_per_character
             );
         }
+        if let Some(p) = eval.pixel {
+            println!(
+                "held-out images ({}): {:.4} bits per dimension (independent pixels {:.4})",
+                p.images, p.bits_per_dim, p.independent_bits_per_dim
+            );
+        }
+        if let Some(m) = eval.mae {
+            println!(
+                "held-out images ({}), {:.0}% of the patches masked ({} visible): masked-patch error {:.5} per pixel (the mean image in their place {:.5})",
+                m.images,
+                100.0 * m.mask_ratio,
+                m.visible_patches,
+                m.masked_mse,
+                m.mean_image_mse
+            );
+        }
         if let Some(c) = eval.cyclegan {
             println!(
                 "held-out cycle error ({} digits, mean absolute per pixel): regular -> bold -> regular {:.4}, bold -> regular -> bold {:.4}",
@@ -565,16 +582,29 @@ mod cli {
             println!("sample (temperature 0.8): In the beginning{text}");
         }
         if let Some(path) = &args.samples {
-            // A CycleGAN translates instead: 16 held-out digits each way, and back (6 rows).
-            let (groups, columns) = if let MethodConfig::CycleGan(_) = session.config() {
-                let mut groups = Vec::new();
-                for direction in [Direction::XToY, Direction::YToX] {
-                    let images = pollster::block_on(session.translations(0, 16, direction)?)?;
-                    groups.extend(images.groups);
+            // A CycleGAN translates instead: 16 held-out digits each way, and back (6 rows); a
+            // masked autoencoder reconstructs 16 held-out digits (3 rows); a PixelCNN draws 16
+            // digits pixel by pixel.
+            let (groups, columns) = match session.config() {
+                MethodConfig::CycleGan(_) => {
+                    let mut groups = Vec::new();
+                    for direction in [Direction::XToY, Direction::YToX] {
+                        let images = pollster::block_on(session.translations(0, 16, direction)?)?;
+                        groups.extend(images.groups);
+                    }
+                    (groups, 16)
                 }
-                (groups, 16)
-            } else {
-                (pollster::block_on(session.samples(64, 0, None)?)?.groups, 8)
+                MethodConfig::Mae(_) => (
+                    pollster::block_on(session.reconstructions(0, 16, None, 0)?)?.groups,
+                    16,
+                ),
+                MethodConfig::PixelCnn(_) => {
+                    let blank = vec![0.0f32; 16 * 784];
+                    let mut images = pollster::block_on(session.complete(&blank, &blank, 784, 0)?)?;
+                    images.groups.truncate(1);
+                    (images.groups, 8)
+                }
+                _ => (pollster::block_on(session.samples(64, 0, None)?)?.groups, 8),
             };
             std::fs::write(path, pgm_grid(&groups, columns))
                 .map_err(|e| Error::data(path.display().to_string(), e))?;

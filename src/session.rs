@@ -256,14 +256,38 @@ impl Session {
         })
     }
 
-    /// `count` held-out images from `start`, with their (noisy) inputs and reconstructions.
+    /// `count` held-out images from `start`, with their (noisy or masked) inputs and
+    /// reconstructions; a masked autoencoder hides `mask_ratio` of the patches (its config's when
+    /// `None`), drawn with `seed`.
     pub fn reconstructions(
         &self,
         start: usize,
         count: usize,
+        mask_ratio: Option<f64>,
+        seed: u64,
     ) -> Result<LocalFuture<Result<Images>>> {
         check_count(count)?;
-        Ok(read(self.generative()?.reconstructions(start, count)))
+        Ok(read(
+            self.method
+                .reconstructions(start, count, mask_ratio, seed)?,
+        ))
+    }
+
+    /// A PixelCNN's completion of `images` where `known` is 0: up to `pixels` more pixels drawn
+    /// in raster order (see [`crate::methods::PixelCnn::complete`]).
+    pub fn complete(
+        &self,
+        images: &[f32],
+        known: &[f32],
+        pixels: usize,
+        seed: u64,
+    ) -> Result<LocalFuture<Result<Images>>> {
+        self.method.complete(images, known, pixels, seed)
+    }
+
+    /// A PixelCNN's receptive field of pixel (`row`, `col`), by gradients.
+    pub fn receptive_field(&self, row: usize, col: usize) -> Result<LocalFuture<Result<Images>>> {
+        Ok(read(self.method.receptive_field(row, col)?))
     }
 
     /// `count` samples (a VAE's from its prior, a GAN's generator's), the same for the same seed

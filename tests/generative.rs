@@ -190,7 +190,7 @@ fn vae_trains_and_every_generative_operation_works_or_says_why_not() {
     assert!((eval.reconstruction_nats + eval.kl_nats.unwrap() - elbo).abs() < 1e-6);
     assert!(eval.conditional.is_none());
 
-    let rec = pollster::block_on(s.reconstructions(0, 4).unwrap()).unwrap();
+    let rec = pollster::block_on(s.reconstructions(0, 4, None, 0).unwrap()).unwrap();
     let names: Vec<&str> = rec.groups.iter().map(|g| g.name.as_str()).collect();
     assert_eq!(names, ["input", "output"]);
     assert_eq!(rec.group("output").unwrap().pixels.len(), 4 * PIXELS);
@@ -207,7 +207,7 @@ fn vae_trains_and_every_generative_operation_works_or_says_why_not() {
         let frames = strip.group("frames").unwrap();
         assert_eq!(frames.count, 8);
         // The first frame is a's reconstruction: its code, decoded.
-        let rec = pollster::block_on(s.reconstructions(0, 1).unwrap()).unwrap();
+        let rec = pollster::block_on(s.reconstructions(0, 1, None, 0).unwrap()).unwrap();
         let out = &rec.group("output").unwrap().pixels;
         let diff = frames.pixels[..PIXELS]
             .iter()
@@ -274,7 +274,7 @@ fn autoencoders_reconstruct_denoise_and_refuse_to_sample() {
         later < first - 50.0,
         "reconstruction loss fell only from {first} to {later}"
     );
-    let rec = pollster::block_on(s.reconstructions(3, 5).unwrap()).unwrap();
+    let rec = pollster::block_on(s.reconstructions(3, 5, None, 0).unwrap()).unwrap();
     let names: Vec<&str> = rec.groups.iter().map(|g| g.name.as_str()).collect();
     assert_eq!(names, ["input", "noisy", "output"]);
     assert_ne!(
@@ -298,9 +298,9 @@ fn autoencoders_reconstruct_denoise_and_refuse_to_sample() {
 
     // A method that decodes nothing says so.
     let rotation = session(json!({ "method": "rotation" }), &data, &compute);
-    let e = message(rotation.reconstructions(0, 2));
+    let e = message(rotation.reconstructions(0, 2, None, 0));
     assert!(
-        e.starts_with("method: only the autoencoders and VAEs"),
+        e.starts_with("method: only the autoencoders, VAEs and the masked autoencoder"),
         "{e}"
     );
 }
@@ -355,12 +355,29 @@ fn small_configs() -> Vec<serde_json::Value> {
         json!({ "method": "gan", "batch_size": 8 }),
         json!({ "method": "cyclegan", "batch_size": 4 }),
         json!({ "method": "charlm", "batch_size": 4, "context": 8, "layers": 1 }),
+        json!({ "method": "pixelcnn", "batch_size": 4, "channels": 8, "layers": 2 }),
+        json!({ "method": "mae", "batch_size": 8, "embedding": 16, "heads": 2, "decoder_embedding": 8 }),
     ]
 }
 
 /// What a session's networks compute on fixed inputs: the representation the board reads, the
 /// decoder's images, or CLIP's image-caption probabilities.
 fn fingerprint(s: &mut Session, data: &TrainingData) -> Vec<f32> {
+    let pixels = |images: unsupervised_playground::methods::Images| -> Vec<f32> {
+        images
+            .groups
+            .iter()
+            .flat_map(|g| g.pixels.iter().map(|&p| p as f32))
+            .collect()
+    };
+    // The masked autoencoder: encoder, mask token and decoder, through fixed masks.
+    if let Ok(images) = s.reconstructions(0, 3, Some(0.5), 7) {
+        return pixels(pollster::block_on(images).unwrap());
+    }
+    // PixelCNN: the gradients of one pixel's logit (every layer's weights shape them).
+    if let Ok(field) = s.receptive_field(14, 14) {
+        return pixels(pollster::block_on(field).unwrap());
+    }
     if let Some(r) = s.representation(2) {
         let images = data.held_out.range(0, 8);
         return r

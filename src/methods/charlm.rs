@@ -22,7 +22,10 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use super::{Evaluation, LocalFuture, Method, PendingMetrics, Trainer, validate_learning_rate};
+use super::{
+    Evaluation, LocalFuture, Method, PendingMetrics, Trainer, validate_learning_rate,
+    validate_range,
+};
 use crate::backend::Compute;
 use crate::checkpoint::{Checkpoint, Part};
 use crate::losses::cross_entropy;
@@ -78,22 +81,12 @@ impl Default for CharLmConfig {
     }
 }
 
-fn check_range(field: &str, value: usize, min: usize, max: usize) -> Result<()> {
-    if !(min..=max).contains(&value) {
-        return Err(Error::config(
-            field,
-            format!("must be between {min} and {max}, got {value}"),
-        ));
-    }
-    Ok(())
-}
-
 impl CharLmConfig {
     /// Check every field; the error names the field.
     pub fn validate(&self) -> Result<()> {
-        check_range("context", self.context, 2, MAX_CONTEXT)?;
-        check_range("embedding", self.embedding, 4, MAX_EMBEDDING)?;
-        check_range("heads", self.heads, 1, self.embedding)?;
+        validate_range("context", self.context, 2, MAX_CONTEXT)?;
+        validate_range("embedding", self.embedding, 4, MAX_EMBEDDING)?;
+        validate_range("heads", self.heads, 1, self.embedding)?;
         if !self.embedding.is_multiple_of(self.heads) {
             return Err(Error::config(
                 "heads",
@@ -103,8 +96,8 @@ impl CharLmConfig {
                 ),
             ));
         }
-        check_range("layers", self.layers, 1, MAX_LAYERS)?;
-        check_range("batch_size", self.batch_size, 1, 512)?;
+        validate_range("layers", self.layers, 1, MAX_LAYERS)?;
+        validate_range("batch_size", self.batch_size, 1, 512)?;
         validate_learning_rate("learning_rate", self.learning_rate)
     }
 }

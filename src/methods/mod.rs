@@ -14,7 +14,9 @@ pub mod deepcluster;
 pub mod gan;
 pub mod generative;
 pub mod jigsaw;
+pub mod mae;
 pub mod moco;
+pub mod pixelcnn;
 pub mod rotation;
 pub mod simclr;
 pub mod vae;
@@ -44,7 +46,9 @@ pub use deepcluster::{DeepCluster, DeepClusterConfig};
 pub use gan::{Gan, GanConfig, GanEvaluation};
 pub use generative::{Codec, GenerativeEvaluation, Images, Interpolation, PendingImages};
 pub use jigsaw::{Jigsaw, JigsawConfig};
+pub use mae::{Mae, MaeConfig, MaeEvaluation};
 pub use moco::{Moco, MocoConfig};
+pub use pixelcnn::{Masks, PixelCnn, PixelCnnConfig, PixelEvaluation};
 pub use rotation::{Rotation, RotationConfig};
 pub use simclr::{SimClr, SimClrConfig};
 pub use vae::{Vae, VaeConfig};
@@ -58,6 +62,7 @@ pub const BOARD: &[&str] = &[
     "simclr",
     "moco",
     "byol",
+    "mae",
 ];
 
 /// A future that owns everything it needs (no borrow of the session), so the page can keep
@@ -99,11 +104,16 @@ pub enum MethodConfig {
     /// A character-level GPT on the shipped text.
     #[serde(rename = "charlm")]
     CharLm(CharLmConfig),
+    /// PixelCNN: masked convolutions over binarised digits.
+    #[serde(rename = "pixelcnn")]
+    PixelCnn(PixelCnnConfig),
+    /// The masked autoencoder: reconstruct hidden patches from visible ones.
+    Mae(MaeConfig),
 }
 
 impl MethodConfig {
     /// Names accepted in the `method` field.
-    pub const NAMES: [&'static str; 12] = [
+    pub const NAMES: [&'static str; 14] = [
         "rotation",
         "jigsaw",
         "deepcluster",
@@ -116,6 +126,8 @@ impl MethodConfig {
         "gan",
         "cyclegan",
         "charlm",
+        "pixelcnn",
+        "mae",
     ];
 
     /// The method called `name` with its default hyperparameters.
@@ -133,6 +145,8 @@ impl MethodConfig {
             "gan" => Ok(MethodConfig::Gan(GanConfig::default())),
             "cyclegan" => Ok(MethodConfig::CycleGan(CycleGanConfig::default())),
             "charlm" => Ok(MethodConfig::CharLm(CharLmConfig::default())),
+            "pixelcnn" => Ok(MethodConfig::PixelCnn(PixelCnnConfig::default())),
+            "mae" => Ok(MethodConfig::Mae(MaeConfig::default())),
             other => Err(Error::config(
                 "method",
                 format!(
@@ -181,6 +195,8 @@ impl MethodConfig {
             MethodConfig::Gan(_) => MethodConfig::Gan(source.fields()?),
             MethodConfig::CycleGan(_) => MethodConfig::CycleGan(source.fields()?),
             MethodConfig::CharLm(_) => MethodConfig::CharLm(source.fields()?),
+            MethodConfig::PixelCnn(_) => MethodConfig::PixelCnn(source.fields()?),
+            MethodConfig::Mae(_) => MethodConfig::Mae(source.fields()?),
         })
     }
 
@@ -199,6 +215,8 @@ impl MethodConfig {
             MethodConfig::Gan(_) => "gan",
             MethodConfig::CycleGan(_) => "cyclegan",
             MethodConfig::CharLm(_) => "charlm",
+            MethodConfig::PixelCnn(_) => "pixelcnn",
+            MethodConfig::Mae(_) => "mae",
         }
     }
 
@@ -218,6 +236,8 @@ impl MethodConfig {
             MethodConfig::Gan(c) => Some(c.dataset),
             MethodConfig::CycleGan(c) => Some(c.dataset),
             MethodConfig::CharLm(_) => None,
+            MethodConfig::PixelCnn(c) => Some(c.dataset),
+            MethodConfig::Mae(c) => Some(c.dataset),
         }
     }
 
@@ -236,6 +256,8 @@ impl MethodConfig {
             MethodConfig::Gan(c) => c.batch_size,
             MethodConfig::CycleGan(c) => c.batch_size,
             MethodConfig::CharLm(c) => c.batch_size,
+            MethodConfig::PixelCnn(c) => c.batch_size,
+            MethodConfig::Mae(c) => c.batch_size,
         }
     }
 
@@ -260,6 +282,8 @@ impl MethodConfig {
             MethodConfig::Gan(c) => c.validate(data()?),
             MethodConfig::CycleGan(c) => c.validate(data()?),
             MethodConfig::CharLm(c) => c.validate(),
+            MethodConfig::PixelCnn(c) => c.validate(data()?),
+            MethodConfig::Mae(c) => c.validate(data()?),
         }
     }
 
@@ -281,6 +305,8 @@ impl MethodConfig {
             MethodConfig::Gan(c) => Box::new(Gan::new(c.clone(), data(), compute)),
             MethodConfig::CycleGan(c) => Box::new(CycleGan::new(c.clone(), data(), compute)),
             MethodConfig::CharLm(c) => Box::new(CharLm::new(c.clone(), compute)),
+            MethodConfig::PixelCnn(c) => Box::new(PixelCnn::new(c.clone(), data(), compute)),
+            MethodConfig::Mae(c) => Box::new(Mae::new(c.clone(), data(), compute)),
         })
     }
 }
@@ -471,6 +497,17 @@ pub fn validate_learning_rate(field: &str, lr: f64) -> Result<()> {
     Ok(())
 }
 
+/// A whole-number setting must lie in `min..=max`.
+pub fn validate_range(field: &str, value: usize, min: usize, max: usize) -> Result<()> {
+    if !(min..=max).contains(&value) {
+        return Err(Error::config(
+            field,
+            format!("must be between {min} and {max}, got {value}"),
+        ));
+    }
+    Ok(())
+}
+
 /// A batch takes between 1 and `max` images, and no more than the training part holds.
 pub fn validate_batch_size(
     field: &str,
@@ -616,6 +653,54 @@ pub trait Method {
         Err(Error::config(
             "method",
             "only the character-level GPT writes text",
+        ))
+    }
+
+    /// Held-out images `start..start + count` with the model's reconstructions: an
+    /// autoencoder's or VAE's (no `mask_ratio`), or a masked autoencoder's with `mask_ratio` of
+    /// the patches hidden (its config's when `None`), masks drawn with `seed`.
+    fn reconstructions(
+        &self,
+        start: usize,
+        count: usize,
+        mask_ratio: Option<f64>,
+        _seed: u64,
+    ) -> Result<PendingImages> {
+        let codec = self.generative().ok_or_else(|| {
+            Error::config(
+                "method",
+                "only the autoencoders, VAEs and the masked autoencoder reconstruct images",
+            )
+        })?;
+        if mask_ratio.is_some() {
+            return Err(Error::config(
+                "mask_ratio",
+                "only the masked autoencoder hides patches",
+            ));
+        }
+        Ok(codec.reconstructions(start, count))
+    }
+
+    /// A PixelCNN's completion of `images` (`count x 784` values): up to `pixels` of the
+    /// pixels `known` does not mark drawn in raster order (see [`PixelCnn::complete`]).
+    fn complete(
+        &self,
+        _images: &[f32],
+        _known: &[f32],
+        _pixels: usize,
+        _seed: u64,
+    ) -> Result<LocalFuture<Result<Images>>> {
+        Err(Error::config(
+            "method",
+            "only PixelCNN draws images pixel by pixel",
+        ))
+    }
+
+    /// A PixelCNN's receptive field of pixel (`row`, `col`), by gradients.
+    fn receptive_field(&self, _row: usize, _col: usize) -> Result<PendingImages> {
+        Err(Error::config(
+            "method",
+            "only PixelCNN has a per-pixel receptive field to show",
         ))
     }
 
@@ -880,6 +965,10 @@ pub struct Evaluation {
     pub cyclegan: Option<CycleGanEvaluation>,
     /// A language model's held-out bits per character.
     pub language: Option<LanguageEvaluation>,
+    /// A PixelCNN's held-out bits per dimension.
+    pub pixel: Option<PixelEvaluation>,
+    /// A masked autoencoder's held-out error on the masked patches.
+    pub mae: Option<MaeEvaluation>,
 }
 
 impl Evaluation {

@@ -223,6 +223,14 @@ pub fn load_dataset(name: &str, bytes: &[u8]) -> Result<JsValue, JsError> {
     info
 }
 
+/// PixelCNN's causal masks, for drawing: `{ first_size: 7, first: [49 values], later_size: 3,
+/// later: [9 values] }`, row by row, 1 where the kernel's weight is used (mask A in the first
+/// layer: strictly before the centre; mask B after it: the centre too).
+#[wasm_bindgen]
+pub fn pixelcnn_masks() -> Result<JsValue, JsError> {
+    to_js(&crate::methods::Masks::of_network())
+}
+
 /// The config saved in a checkpoint file (`{ method, dataset, ... }`), without loading it: the
 /// page loads the dataset it names before `session.load(bytes)`. A file that is not a valid
 /// checkpoint is an error saying why.
@@ -444,13 +452,44 @@ impl Session {
         to_js(&config)
     }
 
-    /// Autoencoders and VAEs: resolves to `count` held-out images from `start` with their
-    /// reconstructions: `{ rows, cols, channels, labels, groups: [{ name: "input" | "noisy" |
-    /// "output", count, pixels }] }` (`noisy` for a denoising autoencoder).
-    pub fn reconstructions(&self, start: f64, count: f64) -> Promise {
-        let job = config::index("start", start).and_then(|start| {
+    /// Autoencoders, VAEs and the masked autoencoder: resolves to `count` held-out images from
+    /// `start` with their reconstructions: `{ rows, cols, channels, labels, groups: [{ name,
+    /// count, pixels }] }`, groups `input`, `noisy` (a denoising autoencoder) and `output`; for
+    /// the masked autoencoder `input`, `masked` (hidden patches grey) and `reconstruction`, with
+    /// `options = { mask_ratio: 0.75 (the config's), seed: 0 }` choosing the masks.
+    pub fn reconstructions(&self, start: f64, count: f64, options: JsValue) -> Promise {
+        let job = config::options::<MaskOptions>(&options).and_then(|o| {
+            let start = config::index("start", start)?;
             let count = config::count("count", count)?;
-            self.with(|s| s.reconstructions(start, count))
+            self.with(|s| s.reconstructions(start, count, o.mask_ratio, o.seed))
+        });
+        images_promise(job)
+    }
+
+    /// PixelCNN: resolves to `images` (`count x 784` values in [0, 1], row by row; up to 16
+    /// images) with up to `options.pixels` (default 28, a row) more of the pixels `known` marks
+    /// 0 drawn one at a time in raster order, each from the model given everything before it:
+    /// groups `image` and `known` (the updated mask). Call again with both until `known` is all
+    /// ones: sampling from scratch is `known` all zeros, inpainting the erased pixels' zeros.
+    /// `known` must have one value per pixel of `images`. `options.seed` (default 0) fixes the
+    /// draws.
+    pub fn complete(&self, images: JsValue, known: JsValue, options: JsValue) -> Promise {
+        let job = config::options::<CompleteOptions>(&options).and_then(|o| {
+            let images = config::numbers("images", &images)?;
+            let known = config::numbers("known", &known)?;
+            self.with(|s| s.complete(&images, &known, o.pixels, o.seed))
+        });
+        images_promise(job)
+    }
+
+    /// PixelCNN: resolves to the receptive field of pixel (`row`, `col`): the magnitude of the
+    /// gradient of its logit with respect to every input pixel, over 16 held-out digits,
+    /// scaled to a maximum of 1 (group `gradient`), where it is not zero (group `field`), and
+    /// those 16 digits binarised (group `images`).
+    pub fn receptive_field(&self, row: f64, col: f64) -> Promise {
+        let job = config::index("row", row).and_then(|row| {
+            let col = config::index("col", col)?;
+            self.with(|s| s.receptive_field(row, col))
         });
         images_promise(job)
     }
@@ -621,6 +660,31 @@ impl Default for WalkOptions {
 #[serde(default, deny_unknown_fields)]
 struct TranslateOptions {
     direction: crate::methods::Direction,
+}
+
+/// Options of `reconstructions`.
+#[derive(Debug, Default, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct MaskOptions {
+    mask_ratio: Option<f64>,
+    seed: u64,
+}
+
+/// Options of `complete`.
+#[derive(Debug, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct CompleteOptions {
+    pixels: usize,
+    seed: u64,
+}
+
+impl Default for CompleteOptions {
+    fn default() -> Self {
+        CompleteOptions {
+            pixels: crate::methods::generative::SIDE,
+            seed: 0,
+        }
+    }
 }
 
 /// Options of `arithmetic`.

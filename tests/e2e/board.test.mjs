@@ -27,7 +27,7 @@ test("the board trains every method, scores each next to the baselines, and re-s
   console.log(`trained and scored (1% labels) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const few = await rows(page);
   console.log(JSON.stringify(few));
-  assert.deepEqual(few.map((r) => r.name), ["random init", "raw pixels", "rotation", "jigsaw", "deepcluster", "simclr", "moco", "byol"]);
+  assert.deepEqual(few.map((r) => r.name), ["random init", "raw pixels", "rotation", "jigsaw", "deepcluster", "simclr", "moco", "byol", "mae"]);
   for (const r of few) assert.ok(r.probe > 0.2 && r.probe <= 1 && r.knn > 0.1 && r.knn <= 1, JSON.stringify(r));
   assert.equal(await board.locator('[data-field="labelled"]').textContent(), "80");
 
