@@ -10,6 +10,8 @@ import { ClipWidget } from "./clip-widget.js";
 import { AutoencoderWidget, VaeWidget } from "./generative-widget.js";
 import { GanWidget, CycleGanWidget } from "./gan-widget.js";
 import { CharLmWidget } from "./charlm-widget.js";
+import { PixelCnnWidget } from "./pixelcnn-widget.js";
+import { MaeWidget } from "./mae-widget.js";
 import { BoardWidget } from "./board-widget.js";
 
 const badge = document.getElementById("backend");
@@ -40,6 +42,8 @@ async function main() {
     gan: new GanWidget(document.getElementById("gan")),
     cyclegan: new CycleGanWidget(document.getElementById("cyclegan")),
     charlm: new CharLmWidget(document.getElementById("charlm")),
+    pixelcnn: new PixelCnnWidget(document.getElementById("pixelcnn")),
+    mae: new MaeWidget(document.getElementById("mae")),
     board: new BoardWidget(document.getElementById("board")),
   };
   window.playground = widgets;
