@@ -17,6 +17,8 @@ export class MaeWidget extends PretrainedWidget {
         layers: number, decoder_embedding: number, decoder_layers: number,
         batch_size: number, learning_rate: number, seed: number,
       },
+      // From zero: the error's scale, not its wobble, is the point.
+      plots: { loss: { color: "#c05621", yMin: 0 } },
     }, {
       mae: { file: "pretrained/mae.upck", label: "MAE on MNIST digits" },
     });
