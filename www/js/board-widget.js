@@ -3,7 +3,7 @@
 // the labelled fraction as a control. All maths is in Rust (`create_board`); this file draws.
 
 import { bindings, dataset } from "./wasm.js";
-import { Player } from "./player.js";
+import { Player, watchVisibility } from "./player.js";
 import { readHash, writeHash } from "./url-state.js";
 import { drawBars, drawScatter } from "./charts.js";
 
@@ -20,6 +20,12 @@ export class BoardWidget {
       [...root.querySelectorAll("button[data-action]")].map((b) => [b.dataset.action, b]));
     this.board = null;
     this.player = null;
+    // Like the method widgets: training waits while the board is out of view.
+    this.onScreen = true;
+    watchVisibility(root, (visible) => {
+      this.onScreen = visible;
+      this.player?.setVisible(visible);
+    });
     this.scores = null;
     this.scoring = false;
     const state = readHash("board");
@@ -56,11 +62,13 @@ export class BoardWidget {
       this.board?.dispose();
       this.board = null;
       this.board = w.create_board(config);
+      this.player?.dispose();
       this.player = new Player({
         session: this.board,
         onReport: (r) => this.onReport(r),
         onError: (e) => this.onError(e),
       });
+      this.player.setVisible(this.onScreen);
       this.clear();
       this.setEnabled(true);
     } catch (error) {

@@ -4,7 +4,7 @@
 // All maths is in Rust; this file only wires a session to the page.
 
 import { bindings, dataset } from "./wasm.js";
-import { Player } from "./player.js";
+import { Player, watchVisibility } from "./player.js";
 import { LinePlot } from "./plot.js";
 import { readHash, writeHash } from "./url-state.js";
 
@@ -47,6 +47,11 @@ export class MethodWidget {
     this.session = null;
     this.player = null;
     this.reports = 0;
+    this.onScreen = true;
+    watchVisibility(root, (visible) => {
+      this.onScreen = visible;
+      this.player?.setVisible(visible);
+    });
     this.restoreFromUrl();
     for (const [action, button] of Object.entries(this.buttons)) {
       button.addEventListener("click", () => this[action]());
@@ -94,11 +99,18 @@ export class MethodWidget {
       this.session?.dispose();
       this.session = null;
       this.session = w.create_session(config);
+      this.player?.dispose();
       this.player = new Player({
         session: this.session,
         onReport: (r) => this.onReport(r),
         onError: (e) => this.onError(e),
+        // Training waits while the widget is out of view or the tab hidden; say so.
+        onWait: (waiting) => {
+          this.root.dataset.waiting = waiting ? "yes" : "";
+          if (waiting) this.field("speed").textContent = "0 (paused: out of view)";
+        },
       });
+      this.player.setVisible(this.onScreen);
       this.clearPlots();
       this.root.querySelector("table.probe").hidden = true;
       this.setEnabled(true);

@@ -4,14 +4,21 @@
 // report, which is the only point the page waits for the device. `n` adapts so that a tick's
 // synchronous part stays under ~25 ms (on the CPU backend the steps run inside `train`).
 // A generation counter cancels a stale loop when the widget pauses, resets or is rebuilt.
+// Training waits while the widget cannot be seen (scrolled out of view, or the tab hidden) and
+// resumes when it can: a page of many widgets spends the device on the one being read.
 
 const TARGET_MS = 25;
 
 export class Player {
-  constructor({ session, onReport, onError, reportEvery = 1 }) {
+  constructor({ session, onReport, onError, onWait = () => {}, reportEvery = 1 }) {
     this.session = session;
     this.onReport = onReport;
     this.onError = onError;
+    this.onWait = onWait;
+    this.visible = true;
+    this.wake = null;
+    this.onVisibility = () => this.wakeIfVisible();
+    document.addEventListener("visibilitychange", this.onVisibility);
     this.generation = 0;
     this.stepsPerTick = 1;
     this.playing = false;
@@ -27,6 +34,28 @@ export class Player {
   pause() {
     this.playing = false;
     this.generation++;
+    this.wakeIfVisible(true);
+  }
+
+  /** Whether the widget is on screen (the widget's IntersectionObserver says). */
+  setVisible(visible) {
+    this.visible = visible;
+    this.wakeIfVisible();
+  }
+
+  /** Release a loop waiting for visibility (`always`: so a paused loop can end). */
+  wakeIfVisible(always = false) {
+    if (this.wake && (always || (this.visible && !document.hidden))) {
+      const wake = this.wake;
+      this.wake = null;
+      wake();
+    }
+  }
+
+  /** Stop listening to the page (the widget made a new player). */
+  dispose() {
+    this.pause();
+    document.removeEventListener("visibilitychange", this.onVisibility);
   }
 
   /** One training step and its report. */
@@ -37,6 +66,12 @@ export class Player {
 
   async loop(generation) {
     while (this.playing && generation === this.generation) {
+      if (!this.visible || document.hidden) {
+        this.onWait(true);
+        await new Promise((resolve) => (this.wake = resolve));
+        this.onWait(false);
+        continue;
+      }
       const ok = await this.tick(generation, this.stepsPerTick);
       if (!ok) return;
       // Yield to the browser so input and painting happen between ticks.
@@ -61,4 +96,12 @@ export class Player {
       return false;
     }
   }
+}
+
+/**
+ * Call `onChange(visible)` whenever `root` enters or leaves the viewport (any part of it showing
+ * counts): the widget hands it to its player.
+ */
+export function watchVisibility(root, onChange) {
+  new IntersectionObserver((entries) => onChange(entries.at(-1).isIntersecting)).observe(root);
 }

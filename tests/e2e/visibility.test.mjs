@@ -1,0 +1,39 @@
+// End to end: a widget trains only while it can be seen. Scrolled out of view, the rotation
+// widget's training waits (its step count stands still and it says so); scrolled back, it goes on.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { useBrowser, openPage } from "./harness.mjs";
+
+const ctx = useBrowser();
+
+const step = (page) => page.evaluate(() => Number(document.querySelector('#rotation [data-field="step"]').textContent));
+
+test("training waits while its widget is scrolled out of view and resumes when back", { timeout: 600_000 }, async () => {
+  const { page, errors } = await openPage(ctx.browser, ctx.server);
+  const train = page.locator('#rotation button[data-action="train"]');
+  await page.waitForFunction(() => !document.querySelector('#rotation button[data-action="train"]').disabled,
+    null, { timeout: 300_000 });
+  await train.click();
+  await page.waitForFunction(() => Number(document.querySelector('#rotation [data-field="step"]').textContent) > 0,
+    null, { timeout: 300_000 });
+
+  // Far down the page: the rotation widget is out of view.
+  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+  await page.waitForFunction(() => document.getElementById("rotation").dataset.waiting === "yes",
+    null, { timeout: 60_000 });
+  const parked = await step(page);
+  await page.waitForTimeout(2000);
+  assert.equal(await step(page), parked, "trained while out of view");
+  assert.match(await page.locator('#rotation [data-field="speed"]').textContent(), /paused: out of view/);
+
+  // Back in view: training goes on by itself.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForFunction((n) => Number(document.querySelector('#rotation [data-field="step"]').textContent) > n,
+    parked, { timeout: 120_000 });
+  assert.equal(await page.evaluate(() => document.getElementById("rotation").dataset.waiting), "");
+  await train.click(); // pause
+  console.log(`stood still at step ${parked} while out of view, resumed to ${await step(page)}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
