@@ -15,12 +15,19 @@ const TYPES = {
 
 export const DIST = resolve(import.meta.dirname, "../../dist");
 
-/** Serve `root` on a free port of 127.0.0.1; resolves to { url, close }. */
-export async function serve(root = DIST) {
+/**
+ * Serve `root` on a free port of 127.0.0.1; resolves to { url, close }. `mounts` serves other
+ * folders under a path (`{ "/playground/": DIST }`: a course page beside a copy of the site).
+ */
+export async function serve(root = DIST, mounts = {}) {
   const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname));
-    let file = join(root, path);
-    if (!file.startsWith(root)) return res.writeHead(403).end();
+    let path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname));
+    let base = root;
+    for (const [prefix, folder] of Object.entries(mounts)) {
+      if (path.startsWith(prefix)) [base, path] = [folder, path.slice(prefix.length - 1)];
+    }
+    let file = join(base, path);
+    if (!file.startsWith(base)) return res.writeHead(403).end();
     try {
       if ((await stat(file)).isDirectory()) file = join(file, "index.html");
       const body = await readFile(file);
@@ -60,16 +67,36 @@ export function watchForeignRequests(page, origin) {
 }
 
 /** A fresh page of `server` (plus `query`), collecting console errors and foreign requests. */
-export async function openPage(browser, server, query = "") {
+export async function openPage(browser, server, query = "", { badge = true } = {}) {
   const page = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
   const foreign = watchForeignRequests(page, server.url);
+  await page.addInitScript(recordLongTasks);
   await page.goto(server.url + query);
-  await page.waitForFunction(() => ["cpu", "gpu"].includes(document.getElementById("backend").dataset.state),
-    null, { timeout: 120_000 });
+  // Pages with a backend badge (`<up-backend id="backend">`) wait for the backend to start.
+  if (badge) {
+    await page.waitForFunction(() => ["cpu", "gpu"].includes(document.getElementById("backend")?.dataset.state),
+      null, { timeout: 120_000 });
+  }
   return { page, errors, foreign };
+}
+
+/**
+ * Runs in the page before its scripts: every main-thread task over 50 ms (the Long Tasks API)
+ * goes into `window.longTasks` as `{ start, duration }` in ms since navigation.
+ */
+function recordLongTasks() {
+  window.longTasks = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.longTasks.push({ start: e.startTime, duration: e.duration });
+  }).observe({ type: "longtask", buffered: true });
+}
+
+/** The longest main-thread task since `since` (ms since navigation), 0 if none passed 50 ms. */
+export function longestTask(page, since = 0) {
+  return page.evaluate((t) => Math.max(0, ...window.longTasks.filter((e) => e.start >= t).map((e) => e.duration)), since);
 }
 
 /** Press Train on widget `id`, wait for its running accuracy to pass `above`, pause. */
@@ -118,15 +145,18 @@ export const SHOTS = resolve(import.meta.dirname, "../../test-results");
  * Returns an object whose `server` and `browser` are set once the tests run.
  */
 export function useBrowser() {
-  const ctx = { server: null, browser: null };
+  const ctx = { server: null, plain: null, browser: null };
   before(async () => {
     await mkdir(SHOTS, { recursive: true });
     ctx.server = await serve();
+    // A plain page outside www/ with the built site beside it (tests/e2e/plain/).
+    ctx.plain = await serve(resolve(import.meta.dirname, "plain"), { "/playground/": DIST });
     ctx.browser = await launch();
   });
   after(async () => {
     await ctx.browser?.close();
     await ctx.server?.close();
+    await ctx.plain?.close();
   });
   return ctx;
 }

@@ -20,7 +20,7 @@ test("training waits while its widget is scrolled out of view and resumes when b
 
   // Far down the page: the rotation widget is out of view.
   await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
-  await page.waitForFunction(() => document.getElementById("rotation").dataset.waiting === "yes",
+  await page.waitForFunction(() => document.querySelector("#rotation > section").dataset.waiting === "yes",
     null, { timeout: 60_000 });
   const parked = await step(page);
   await page.waitForTimeout(2000);
@@ -31,7 +31,7 @@ test("training waits while its widget is scrolled out of view and resumes when b
   await page.evaluate(() => window.scrollTo(0, 0));
   await page.waitForFunction((n) => Number(document.querySelector('#rotation [data-field="step"]').textContent) > n,
     parked, { timeout: 120_000 });
-  assert.equal(await page.evaluate(() => document.getElementById("rotation").dataset.waiting), "");
+  assert.equal(await page.evaluate(() => document.querySelector("#rotation > section").dataset.waiting), "");
   await train.click(); // pause
   console.log(`stood still at step ${parked} while out of view, resumed to ${await step(page)}`);
   assert.deepEqual(errors, []);

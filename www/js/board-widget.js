@@ -2,9 +2,10 @@
 // scores each (linear probe and kNN on held-out labels) next to random init and raw pixels, with
 // the labelled fraction as a control. All maths is in Rust (`create_board`); this file draws.
 
-import { bindings, dataset } from "./wasm.js";
+import { api, dataset } from "./wasm.js";
 import { Player, watchVisibility } from "./player.js";
 import { readHash, writeHash } from "./url-state.js";
+import { applyValues } from "./settings.js";
 import { drawBars, drawScatter } from "./charts.js";
 
 const pct = (v) => `${(v * 100).toFixed(1)}%`;
@@ -28,8 +29,8 @@ export class BoardWidget {
     });
     this.scores = null;
     this.scoring = false;
-    const state = readHash("board");
-    for (const name of FIELDS) if (state[name] !== undefined) this.form.elements[name].value = state[name];
+    this.key = root.dataset.key || "board";
+    applyValues(this.form, readHash(this.key), `the page address (#${this.key}.…)`);
     this.buttons.run.addEventListener("click", () => this.run());
     this.buttons.reset.addEventListener("click", () => this.reset());
     this.form.addEventListener("change", (e) => (e.target.name === "fraction" ? this.rescore() : this.rebuild()));
@@ -55,13 +56,13 @@ export class BoardWidget {
     this.showError(null);
     this.setEnabled(false);
     const config = this.config();
-    writeHash("board", { ...config, fraction: this.fraction() }, FIELDS);
+    writeHash(this.key, { ...config, fraction: this.fraction() }, FIELDS);
     try {
-      const w = await bindings();
+      const w = await api();
       await dataset(config.dataset);
       this.board?.dispose();
       this.board = null;
-      this.board = w.create_board(config);
+      this.board = await w.create_board(config);
       this.player?.dispose();
       this.player = new Player({
         session: this.board,
@@ -91,11 +92,11 @@ export class BoardWidget {
     this.buttons.run.textContent = "Train and score every method";
   }
 
-  reset() {
+  async reset() {
     this.pause();
     this.showError(null);
     try {
-      this.board.reset();
+      await this.board.reset();
       this.clear();
     } catch (error) {
       this.showError(error);
@@ -130,8 +131,8 @@ export class BoardWidget {
     this.setEnabled(false);
     this.showError(null);
     const fraction = this.fraction();
-    const poll = setInterval(() => {
-      const status = this.board?.status();
+    const poll = setInterval(async () => {
+      const status = await this.board?.status();
       if (status) this.field("status").textContent = `${status[0].toUpperCase()}${status.slice(1)}…`;
     }, 200);
     try {
@@ -149,7 +150,7 @@ export class BoardWidget {
   }
 
   rescore() {
-    writeHash("board", { ...this.config(), fraction: this.fraction() }, FIELDS);
+    writeHash(this.key, { ...this.config(), fraction: this.fraction() }, FIELDS);
     if (this.scores) this.score();
   }
 

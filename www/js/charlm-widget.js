@@ -105,7 +105,7 @@ export class CharLmWidget extends PretrainedWidget {
 
   showEvaluation(ev) {
     const l = ev.language;
-    this.plots.held_out.push(this.session.step(), l.bits_per_character);
+    this.plots.held_out.push(this.stepCount, l.bits_per_character);
     this.field("held_out_bits").textContent = l.bits_per_character.toFixed(3);
     this.field("unigram_bits").textContent = l.unigram_bits_per_character.toFixed(3);
     this.field("characters").textContent = l.characters.toLocaleString("en");

@@ -64,7 +64,7 @@ export class DeepClusterWidget extends MethodWidget {
   async refreshExamples() {
     // Before the first step there are no clusters yet; making them (encode every clustered image,
     // run k-means) takes seconds on the CPU backend, so it waits for Train.
-    if (this.session.step() === 0) {
+    if (this.stepCount === 0) {
       const ctx = this.grid.getContext("2d");
       ctx.clearRect(0, 0, this.grid.width, this.grid.height);
       ctx.fillStyle = "#4a5568";

@@ -66,7 +66,7 @@ export class GanWidget extends PretrainedWidget {
   /** The first images of the grid at this step, one row per snapshot (the latest at the bottom). */
   addSnapshot(images) {
     const group = images.groups[0], n = 28 * 28, keep = 8;
-    const step = this.session.step();
+    const step = this.stepCount;
     if (this.snapshots.length && this.snapshots.at(-1).step === step) this.snapshots.pop();
     this.snapshots.push({ step, pixels: group.pixels.slice(0, keep * n) });
     if (this.snapshots.length > SNAPSHOTS) this.snapshots.shift();

@@ -4,7 +4,7 @@
 // 2-D manifold with the encoded digits over it, and the conditional VAE's class controls.
 // Pretrained weights load at start so the VAE's demos work at once; "Reset" trains from scratch.
 
-import { MethodWidget, number } from "./method-widget.js";
+import { MethodWidget, number, text } from "./method-widget.js";
 import { PretrainedWidget } from "./pretrained-widget.js";
 import { DrawingPad } from "./drawing-pad.js";
 import { SIDE, drawGroupGrid, drawRows, groupPixels, FrameStrip } from "./image-rows.js";
@@ -20,7 +20,7 @@ export class AutoencoderWidget extends MethodWidget {
     super(root, {
       method: "autoencoder",
       examples: 8,
-      fields: { batch_size: number, learning_rate: number, latent: number, noise: number, seed: number },
+      fields: { dataset: text, batch_size: number, learning_rate: number, latent: number, noise: number, seed: number },
     });
   }
 
@@ -58,7 +58,7 @@ export class VaeWidget extends PretrainedWidget {
       method: "vae",
       examples: 10,
       fields: {
-        batch_size: number, learning_rate: number, latent: number, beta: number,
+        dataset: text, batch_size: number, learning_rate: number, latent: number, beta: number,
         conditional: bool, seed: number,
       },
       plots: {
@@ -75,6 +75,9 @@ export class VaeWidget extends PretrainedWidget {
       this.el(name).addEventListener("change", () => this.refreshGenerations());
     }
     this.grid.addEventListener("click", (e) => this.pick(e));
+    // From the keyboard: focus the digits and move the current slot's pick with the arrow keys.
+    this.grid.tabIndex = 0;
+    this.grid.addEventListener("keydown", (e) => this.movePick(e));
     this.pad = new DrawingPad(this.el("pad"), this.el("clear-pad"));
     this.el("use-drawing").addEventListener("click", () => {
       this.drawn = this.pad.pixels();
@@ -122,6 +125,16 @@ export class VaeWidget extends PretrainedWidget {
     const i = Math.floor(x / (this.layout.cell + this.layout.gap));
     if (i < 0 || i >= this.exampleCount) return;
     this.picks[this.slot] = i;
+    this.drawData();
+    this.refreshGenerations();
+  }
+
+  movePick(event) {
+    const step = { ArrowLeft: -1, ArrowRight: 1 }[event.key];
+    if (!step || !this.data) return;
+    event.preventDefault();
+    const current = typeof this.picks[this.slot] === "number" ? this.picks[this.slot] : 0;
+    this.picks[this.slot] = (current + step + this.exampleCount) % this.exampleCount;
     this.drawData();
     this.refreshGenerations();
   }

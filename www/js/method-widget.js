@@ -3,10 +3,11 @@
 // A widget for one method is a subclass that says which fields it has and how to draw its examples.
 // All maths is in Rust; this file only wires a session to the page.
 
-import { bindings, dataset } from "./wasm.js";
+import { api, dataset } from "./wasm.js";
 import { Player, watchVisibility } from "./player.js";
 import { LinePlot } from "./plot.js";
 import { readHash, writeHash } from "./url-state.js";
+import { applyValues } from "./settings.js";
 
 /** Field parsers: the form's strings become the types the Rust config expects (Rust validates). */
 export const text = (v) => v;
@@ -27,6 +28,8 @@ export class MethodWidget {
   constructor(root, { method, fields, examples = 10, plots = {} }) {
     this.root = root;
     this.method = method;
+    // The prefix of this widget's settings in the page address: the tag's id (see playground.js).
+    this.key = root.dataset.key || method;
     this.fields = fields;
     this.exampleCount = examples;
     this.form = root.querySelector("form");
@@ -47,6 +50,7 @@ export class MethodWidget {
     this.session = null;
     this.player = null;
     this.reports = 0;
+    this.stepCount = 0;
     this.onScreen = true;
     watchVisibility(root, (visible) => {
       this.onScreen = visible;
@@ -69,11 +73,9 @@ export class MethodWidget {
     return config;
   }
 
+  /** Settings in the page address override the tag's (a copied link reproduces the run). */
   restoreFromUrl() {
-    const state = readHash(this.method);
-    for (const name of Object.keys(this.fields)) {
-      if (state[name] !== undefined) this.form.elements[name].value = state[name];
-    }
+    applyValues(this.form, readHash(this.key), `the page address (#${this.key}.…)`);
   }
 
   async start() {
@@ -86,19 +88,18 @@ export class MethodWidget {
     this.showError(null);
     this.setEnabled(false);
     const config = this.config();
-    writeHash(this.method, config, Object.keys(this.fields));
+    writeHash(this.key, config, Object.keys(this.fields));
     try {
-      const w = await bindings();
+      const w = await api();
       if (config.dataset) {
         // CLIP has no dataset: it draws its own captioned shapes.
-        const progress = this.field("progress");
-        progress.hidden = false;
-        await dataset(config.dataset, (f) => (progress.value = f));
-        progress.hidden = true;
+        const done = this.showProgress(0);
+        await dataset(config.dataset, (f) => this.showProgress(f));
+        done();
       }
       this.session?.dispose();
       this.session = null;
-      this.session = w.create_session(config);
+      this.session = await w.create_session(config);
       this.player?.dispose();
       this.player = new Player({
         session: this.session,
@@ -120,6 +121,19 @@ export class MethodWidget {
       this.showError(error);
       this.setEnabled(false, true);
     }
+  }
+
+  /**
+   * Show the widget's progress bar at `fraction` (null: busy, no fraction known); returns the
+   * function that hides it. Every long action shows it: a download, an evaluation.
+   */
+  showProgress(fraction) {
+    const bar = this.field("progress");
+    if (!bar) return () => {};
+    bar.hidden = false;
+    if (fraction === null) bar.removeAttribute("value");
+    else bar.value = fraction;
+    return () => (bar.hidden = true);
   }
 
   setEnabled(on, keepTrainOff = false) {
@@ -148,7 +162,7 @@ export class MethodWidget {
     this.pause();
     this.showError(null);
     try {
-      this.session.reset();
+      await this.session.reset();
       this.clearPlots();
       await this.refreshExamples();
     } catch (error) {
@@ -162,12 +176,14 @@ export class MethodWidget {
     const label = button.textContent;
     button.disabled = true;
     button.textContent = "Evaluating…";
+    const done = this.showProgress(null);
     try {
       this.showEvaluation(await this.session.evaluate());
       this.root.querySelector("table.probe").hidden = false;
     } catch (error) {
       this.showError(error);
     } finally {
+      done();
       button.disabled = false;
       button.textContent = label;
     }
@@ -200,6 +216,7 @@ export class MethodWidget {
     // For the page benchmark (scripts/bench-page.mjs): when the first step finished.
     const mark = `${this.method}:first-step`;
     if (performance.getEntriesByName(mark).length === 0) performance.mark(mark);
+    this.stepCount = report.step;
     this.field("step").textContent = report.step;
     for (const { name, value } of report.metrics) {
       this.plots[name]?.push(report.step, value);

@@ -6,7 +6,7 @@
 import { number, text } from "./method-widget.js";
 import { PretrainedWidget } from "./pretrained-widget.js";
 import { SIDE } from "./image-rows.js";
-import { bindings } from "./wasm.js";
+import { api } from "./wasm.js";
 
 const PIXELS = SIDE * SIDE;
 /** Digits sampled side by side. */
@@ -38,6 +38,9 @@ export class PixelCnnWidget extends PretrainedWidget {
     this.eraseBottom();
     this.busy = { sample: false, inpaint: false };
     this.el("receptive").addEventListener("click", (e) => this.choosePixel(e));
+    // From the keyboard: focus the field and move the chosen pixel with the arrow keys.
+    this.el("receptive").tabIndex = 0;
+    this.el("receptive").addEventListener("keydown", (e) => this.movePixel(e));
     this.el("sample").addEventListener("click", () => this.sample());
     this.el("inpaint").addEventListener("click", () => this.inpaint());
     this.el("next-digit").addEventListener("click", () => {
@@ -52,7 +55,7 @@ export class PixelCnnWidget extends PretrainedWidget {
 
   async start() {
     await super.start();
-    this.drawMasks((await bindings()).pixelcnn_masks());
+    this.drawMasks(await (await api()).pixelcnn_masks());
   }
 
   async refreshExamples() {
@@ -124,6 +127,16 @@ export class PixelCnnWidget extends PretrainedWidget {
     const col = Math.floor(((event.clientX - rect.left) / rect.width) * SIDE);
     const row = Math.floor(((event.clientY - rect.top) / rect.height) * SIDE);
     this.pixel = [Math.min(Math.max(row, 0), SIDE - 1), Math.min(Math.max(col, 0), SIDE - 1)];
+    this.refreshField();
+  }
+
+  movePixel(event) {
+    const moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+    const move = moves[event.key];
+    if (!move) return;
+    event.preventDefault();
+    const clamp = (v) => Math.min(Math.max(v, 0), SIDE - 1);
+    this.pixel = [clamp(this.pixel[0] + move[0]), clamp(this.pixel[1] + move[1])];
     this.refreshField();
   }
 
@@ -252,7 +265,7 @@ export class PixelCnnWidget extends PretrainedWidget {
 
   showEvaluation(ev) {
     const p = ev.pixel;
-    this.plots.held_out.push(this.session.step(), p.bits_per_dim);
+    this.plots.held_out.push(this.stepCount, p.bits_per_dim);
     this.field("held_out_bits").textContent = p.bits_per_dim.toFixed(4);
     this.field("independent_bits").textContent = p.independent_bits_per_dim.toFixed(4);
     this.field("nats_per_image").textContent = (p.bits_per_dim * PIXELS * Math.LN2).toFixed(1);

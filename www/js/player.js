@@ -1,8 +1,9 @@
 // The training loop of a widget: play / pause / step, owned by JavaScript, one Rust step at a time.
 //
 // Each tick enqueues a few steps (`session.train(n)` returns at once on WebGPU), then awaits one
-// report, which is the only point the page waits for the device. `n` adapts so that a tick's
-// synchronous part stays under ~25 ms (on the CPU backend the steps run inside `train`).
+// report, which is the only point the page waits for the device. `n` adapts so that a tick
+// takes about 25 ms (on the CPU fallback the steps run inside `train`, in the worker), so reports
+// come often enough to draw.
 // A generation counter cancels a stale loop when the widget pauses, resets or is rebuilt.
 // Training waits while the widget cannot be seen (scrolled out of view, or the tab hidden) and
 // resumes when it can: a page of many widgets spends the device on the one being read.
@@ -82,7 +83,7 @@ export class Player {
   async tick(generation, steps) {
     try {
       const start = performance.now();
-      this.session.train(steps);
+      await this.session.train(steps);
       const spent = performance.now() - start;
       // Adapt the number of steps per tick to the time one `train` call blocks the page.
       if (spent < TARGET_MS / 2) this.stepsPerTick = Math.min(this.stepsPerTick * 2, 64);

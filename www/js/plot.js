@@ -9,6 +9,17 @@ export class LinePlot {
     this.format = format;
     this.points = [];
     this.reference = null;
+    // The text alternative: the caption and the latest numbers (updated on every draw).
+    this.caption = canvas.closest("figure")?.querySelector("figcaption")?.textContent.trim() ?? "Plot";
+    canvas.setAttribute("role", "img");
+  }
+
+  describe() {
+    const last = this.points.at(-1);
+    if (!last) return `${this.caption}: no data yet`;
+    const ys = this.points.map((p) => p[1]);
+    return `${this.caption}: ${this.format(last[1])} at step ${last[0]} ` +
+      `(from ${this.format(this.points[0][1])} at step ${this.points[0][0]}; lowest ${this.format(Math.min(...ys))}, highest ${this.format(Math.max(...ys))})`;
   }
 
   /** A dashed horizontal line at `y`, labelled (e.g. a baseline). */
@@ -32,6 +43,7 @@ export class LinePlot {
     const ctx = canvas.getContext("2d");
     const w = canvas.width, h = canvas.height, pad = 32;
     ctx.clearRect(0, 0, w, h);
+    canvas.setAttribute("aria-label", this.describe());
     ctx.strokeStyle = "#ccc";
     ctx.strokeRect(pad, 4, w - pad - 4, h - pad + 8 - 12);
     if (points.length === 0) return;

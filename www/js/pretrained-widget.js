@@ -3,7 +3,7 @@
 // "Train" continues the loaded model; "Reset" starts from scratch.
 
 import { MethodWidget } from "./method-widget.js";
-import { asset, bindings, dataset } from "./wasm.js";
+import { api, asset, dataset } from "./wasm.js";
 
 export class PretrainedWidget extends MethodWidget {
   /**
@@ -21,8 +21,16 @@ export class PretrainedWidget extends MethodWidget {
     this.el("file").addEventListener("change", (e) => this.loadFile(e.target.files[0]));
   }
 
-  /** Start with pretrained weights: the demos work before any training. */
+  /**
+   * Start with pretrained weights, so the demos work before any training; or from scratch when
+   * the tag says `pretrained="none"` (playground.js checks it and sets `data-start="scratch"`).
+   */
   async start() {
+    if (this.root.dataset.start === "scratch") {
+      await this.rebuild();
+      this.el("model-status").textContent = "random init (train from scratch)";
+      return;
+    }
     // Nothing to draw from the random init the rebuild makes: the pretrained model replaces it.
     this.starting = true;
     await this.rebuild();
@@ -37,8 +45,12 @@ export class PretrainedWidget extends MethodWidget {
     const status = this.el("model-status");
     status.textContent = `loading ${choice.label}…`;
     try {
-      await this.loadBytes(await asset(choice.file), choice.label);
+      const done = this.showProgress(0);
+      const bytes = await asset(choice.file, (f) => this.showProgress(f));
+      done();
+      await this.loadBytes(bytes, choice.label);
     } catch (error) {
+      this.showProgress(0)();
       status.textContent = "";
       this.showError(error);
       return;
@@ -64,17 +76,18 @@ export class PretrainedWidget extends MethodWidget {
    */
   async loadBytes(bytes, label) {
     this.pause();
-    const saved = (await bindings()).checkpoint_config(bytes);
+    const saved = await (await api()).checkpoint_config(bytes);
     if (saved.dataset) await dataset(saved.dataset);
-    const config = this.session.load(bytes);
+    const config = await this.session.load(bytes);
     for (const name of Object.keys(this.fields)) {
       if (config[name] !== undefined) this.form.elements[name].value = String(config[name]);
     }
     this.clearPlots();
     // The table scored the previous model.
     this.root.querySelector("table.probe").hidden = true;
-    this.field("step").textContent = this.session.step();
-    this.el("model-status").textContent = `${label}, trained ${this.session.step()} steps`;
+    this.stepCount = await this.session.step();
+    this.field("step").textContent = this.stepCount;
+    this.el("model-status").textContent = `${label}, trained ${this.stepCount} steps`;
     this.showError(null);
   }
 
@@ -83,7 +96,7 @@ export class PretrainedWidget extends MethodWidget {
       const bytes = await this.session.save();
       const link = document.createElement("a");
       link.href = URL.createObjectURL(new Blob([bytes], { type: "application/octet-stream" }));
-      link.download = `${this.method}-step${this.session.step()}.upck`;
+      link.download = `${this.method}-step${this.stepCount}.upck`;
       link.click();
       setTimeout(() => URL.revokeObjectURL(link.href), 1000);
     } catch (error) {

@@ -1,36 +1,85 @@
 // Shared access to the wasm module and the page-wide backend and datasets.
 // Several widgets on one page share one wasm instance, one device and one copy of each dataset:
 // the promises below are created once and awaited by everyone.
+//
+// Where the models live: on WebGPU, in the page's own wasm instance (a step only enqueues work
+// for the GPU, so the page stays responsive). On the CPU fallback, in a worker (worker.js): a CPU
+// step is synchronous work of up to a second that would freeze the page. `api()` resolves to
+// whichever applies; both are called the same way, with `await`.
+
+import { connect } from "./remote.js";
+
+// The module's file names are stable (Trunk.toml: filehash = false), so a page Trunk did not
+// build (course notes, a plain HTML page embedding a widget) loads it the same way.
+const MODULE = new URL("../unsupervised-playground.js", import.meta.url).href;
 
 let bindingsPromise = null;
 let backendPromise = null;
+let apiPromise = null;
 const datasetPromises = new Map();
 
-/** The wasm-bindgen exports, once Trunk's loader has started the module. */
+/** The main thread's wasm exports (one instance per page, whoever asks first starts it). */
 export function bindings() {
   if (!bindingsPromise) {
-    bindingsPromise = window.wasmBindings
-      ? Promise.resolve(window.wasmBindings)
-      : new Promise((resolve) =>
-          addEventListener("TrunkApplicationStarted", () => resolve(window.wasmBindings), { once: true }));
+    bindingsPromise = import(MODULE).then(async (module) => {
+      // Shares the loader's promise if Trunk's page script started it already.
+      await module.default();
+      return module;
+    });
   }
   return bindingsPromise;
 }
 
-/** Initialise the backend once per page: "auto" | "webgpu" | "cpu". */
-export function backend(request) {
+/**
+ * Initialise the backend once per page: "auto" | "webgpu" | "cpu". Resolves to
+ * `{ kind, description, fallback_reason, worker }`; `worker` says the models train in a worker.
+ * `worker: false` keeps CPU training on the main thread (only to measure what the worker saves).
+ */
+export function backend(request, { worker = true } = {}) {
   if (!backendPromise) {
-    backendPromise = bindings().then((w) => w.init_backend({ backend: request }));
+    backendPromise = (async () => {
+      const w = await bindings();
+      const info = await w.init_backend({ backend: request });
+      if (info.kind === "cpu" && worker && typeof Worker === "function") {
+        const thread = startWorker(new URL("./worker.js", import.meta.url).href);
+        const remote = await connect(thread, { backend: "cpu" });
+        apiPromise = Promise.resolve(remote.exports);
+        return { ...info, worker: true };
+      }
+      apiPromise = Promise.resolve(w);
+      return { ...info, worker: false };
+    })();
   }
   return backendPromise;
+}
+
+/**
+ * A module worker running `url`. A page on another origin than the playground's files (a course
+ * page that includes playground.js from elsewhere) may not start a worker from that origin
+ * directly; a worker made from a same-origin blob may import it (the files' server must allow
+ * CORS, as it must for the module itself).
+ */
+function startWorker(url) {
+  try {
+    return new Worker(url, { type: "module" });
+  } catch {
+    const shim = URL.createObjectURL(new Blob([`import ${JSON.stringify(url)};`], { type: "text/javascript" }));
+    return new Worker(shim, { type: "module" });
+  }
+}
+
+/** The exports that create sessions, boards and datasets (main thread or worker, see above). */
+export async function api() {
+  if (!backendPromise) backend("auto");
+  await backendPromise;
+  return apiPromise;
 }
 
 /** Fetch and upload a dataset once per page (same origin, works offline once cached). */
 export function dataset(name, onProgress) {
   if (!datasetPromises.has(name)) {
     datasetPromises.set(name, (async () => {
-      const w = await bindings();
-      await backendPromise;
+      const w = await api();
       const bytes = await fetchWithProgress(new URL(`../data/${name}.upgd`, import.meta.url), onProgress);
       return w.load_dataset(name, bytes);
     })());
@@ -38,7 +87,7 @@ export function dataset(name, onProgress) {
   return datasetPromises.get(name);
 }
 
-/** The bytes of a file shipped with the site (`pretrained/vae.upck`), relative to the page. */
+/** The bytes of a file shipped with the site (`pretrained/vae.upck`), relative to the site root. */
 export function asset(path, onProgress) {
   return fetchWithProgress(new URL(`../${path}`, import.meta.url), onProgress);
 }
