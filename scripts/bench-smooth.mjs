@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // Smoothness benchmark (numbers, not a test): the main thread's long tasks (the Long Tasks API:
-// every task over 50 ms) while each widget of a page trains, with the CPU fallback's training
-// in its worker (the default) and, for comparison, on the main thread (`?worker=off`).
+// every task over 50 ms) while each widget of a page trains, with the models in their worker (the
+// default) and, for comparison, on the main thread (`?worker=off`).
 //
-//   trunk build && node scripts/bench-smooth.mjs [--page notes.html] [--seconds 10]
+//   trunk build && node scripts/bench-smooth.mjs [--page notes.html] [--seconds 10] [--backend webgpu]
+//
+// `--backend webgpu` measures WebGPU instead of the CPU fallback (SwiftShader on a machine
+// without a GPU, which then shares the CPU cores with the page).
 //
 // Per widget: steps/s, the number of long tasks, the longest, and their total (the time the page
 // could not answer a click). Also: navigation -> first interactive widget, and the longest task
@@ -17,6 +20,7 @@ const arg = (name, fallback) => {
 };
 const PAGE = arg("page", "notes.html");
 const SECONDS = Number(arg("seconds", 10));
+const BACKEND = arg("backend", "auto");
 
 const server = await serve(DIST);
 const browser = await launch();
@@ -28,7 +32,7 @@ for (const worker of ["on", "off"]) {
     new PerformanceObserver((l) => l.getEntries().forEach((e) => window.longTasks.push({ start: e.startTime, duration: e.duration })))
       .observe({ type: "longtask", buffered: true });
   });
-  await page.goto(`${server.url}${PAGE}?worker=${worker}`);
+  await page.goto(`${server.url}${PAGE}?backend=${BACKEND}&worker=${worker}`);
   const ids = await page.evaluate(() => [...document.querySelectorAll("main [id]")].filter((e) => e.localName.startsWith("up-")).map((e) => e.id));
   await page.waitForFunction((n) => document.querySelectorAll("main [data-ready]").length === n, ids.length, { timeout: 900_000 });
   const load = await page.evaluate(() => ({
@@ -36,7 +40,7 @@ for (const worker of ["on", "off"]) {
     longest: Math.max(0, ...window.longTasks.map((t) => t.duration)),
     backend: document.getElementById("backend")?.textContent,
   }));
-  console.log(`\n[worker ${worker}] ${load.backend}`);
+  console.log(`\n[backend ${BACKEND}, worker ${worker}] ${load.backend}`);
   console.log(`  first interactive widget ${(load.first / 1000).toFixed(2)} s; longest task while loading ${load.longest.toFixed(0)} ms`);
   for (const id of ids) {
     const widget = page.locator(`#${id}`);

@@ -95,6 +95,9 @@ export class ClipWidget extends MethodWidget {
       ctx.font = "10px sans-serif";
       ctx.fillText(`is: ${caption}`, x + size + GAP, y + 32);
     });
+    // The text alternative: each image's pick and what it is.
+    canvas.setAttribute("aria-label", `Zero-shot picks: ${z.captions.map((caption, i) =>
+      `${z.candidates[z.predicted[i]]} for ${caption}`).join("; ")}`);
     const shown = z.expected.filter((e) => e !== null).length;
     const right = z.expected.filter((e, i) => e !== null && e === z.predicted[i]).length;
     const out = this.field("zero_shot_accuracy");

@@ -255,7 +255,7 @@ class BackendElement extends HTMLElement {
       const info = await startBackend();
       this.dataset.state = info.kind;
       this.textContent = info.kind === "gpu"
-        ? `Training on the GPU: ${info.description}`
+        ? `Training on the GPU${info.worker ? " (in a worker)" : ""}: ${info.description}`
         : `Training on the CPU${info.worker ? " (in a worker)" : ""}${info.fallback_reason ? `: ${info.fallback_reason}` : ""}`;
     } catch (error) {
       this.dataset.state = "error";

@@ -2,10 +2,12 @@
 // Several widgets on one page share one wasm instance, one device and one copy of each dataset:
 // the promises below are created once and awaited by everyone.
 //
-// Where the models live: on WebGPU, in the page's own wasm instance (a step only enqueues work
-// for the GPU, so the page stays responsive). On the CPU fallback, in a worker (worker.js): a CPU
-// step is synchronous work of up to a second that would freeze the page. `api()` resolves to
-// whichever applies; both are called the same way, with `await`.
+// Where the models live: in a module worker (worker.js), on WebGPU and on the CPU fallback alike.
+// A CPU step is synchronous work of up to a second, and on WebGPU a step's first run generates
+// and compiles its shaders (measured on SwiftShader: up to 2 s for the MAE's first step); in the
+// page's thread either would freeze it. The page keeps its own wasm instance only as a fallback:
+// a browser without workers, or with WebGPU on the page but not in workers. `api()` resolves to
+// whichever runs; both are called the same way, with `await`.
 
 import { connect } from "./remote.js";
 
@@ -33,19 +35,29 @@ export function bindings() {
 /**
  * Initialise the backend once per page: "auto" | "webgpu" | "cpu". Resolves to
  * `{ kind, description, fallback_reason, worker }`; `worker` says the models train in a worker.
- * `worker: false` keeps CPU training on the main thread (only to measure what the worker saves).
+ * `worker: false` trains on the main thread (only to measure what the worker saves).
  */
 export function backend(request, { worker = true } = {}) {
   if (!backendPromise) {
     backendPromise = (async () => {
+      if (worker && typeof Worker === "function") {
+        const thread = startWorker(new URL("./worker.js", import.meta.url).href);
+        try {
+          const remote = await connect(thread, { backend: request });
+          const gpuOnlyOnPage = remote.info.kind === "cpu" && "gpu" in navigator &&
+            /navigator\.gpu is missing/.test(remote.info.fallback_reason ?? "");
+          if (!gpuOnlyOnPage) {
+            apiPromise = Promise.resolve(remote.exports);
+            return { ...remote.info, worker: true };
+          }
+        } catch {
+          // The worker could not start or its backend failed: the page's own instance tries
+          // (and says why if it fails too).
+        }
+        thread.terminate();
+      }
       const w = await bindings();
       const info = await w.init_backend({ backend: request });
-      if (info.kind === "cpu" && worker && typeof Worker === "function") {
-        const thread = startWorker(new URL("./worker.js", import.meta.url).href);
-        const remote = await connect(thread, { backend: "cpu" });
-        apiPromise = Promise.resolve(remote.exports);
-        return { ...info, worker: true };
-      }
       apiPromise = Promise.resolve(w);
       return { ...info, worker: false };
     })();

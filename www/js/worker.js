@@ -1,5 +1,6 @@
-// The training worker: on the CPU fallback the whole model lives here, so training steps (each one
-// tens of milliseconds to a second of synchronous CPU work) never hold the page's main thread.
+// The training worker: every model lives here, so neither a CPU step (tens of milliseconds to a
+// second of synchronous work) nor a WebGPU step's first run (shader generation and compilation)
+// ever holds the page's main thread.
 // It loads the same wasm module as the page and answers the messages of remote.js:
 // `{ id, target, method, args }` calls `method` on the exports (target 0) or on a Session / Board
 // it handed out earlier, and replies `{ id, value }`, `{ id, handle }` (a new Session / Board)
