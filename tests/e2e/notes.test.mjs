@@ -105,6 +105,20 @@ test("on WebGPU the models train in the worker too, and the page stays smooth", 
   await page.close();
 });
 
+test("without the worker (?worker=off, as on a browser without one) the page's own module trains", { timeout: 600_000 }, async () => {
+  const { page, errors } = await openPage(ctx.browser, ctx.server, "notes.html?worker=off");
+  const badge = await page.locator("#backend").textContent();
+  assert.doesNotMatch(badge, /in a worker/);
+  await page.waitForFunction(() => document.querySelector("#rotation[data-ready]"), null, { timeout: 300_000 });
+  await page.locator('#rotation button[data-action="train"]').click();
+  await page.waitForFunction(() => Number(document.querySelector('#rotation [data-field="step"]').textContent) >= 3,
+    null, { timeout: 300_000 });
+  await page.locator('#rotation button[data-action="train"]').click();
+  console.log(`main thread: ${badge}; rotation at step ${await page.locator('#rotation [data-field="step"]').textContent()}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("every preset of every widget makes a valid session", { timeout: 600_000 }, async () => {
   const { page, errors } = await openPage(ctx.browser, ctx.server);
   await page.waitForFunction(() => document.querySelectorAll("main [data-ready]").length === 15, null, { timeout: 600_000 });
