@@ -29,6 +29,7 @@ pub mod losses;
 pub mod methods;
 pub mod nn;
 pub mod pace;
+pub mod reference;
 pub mod session;
 
 #[cfg(target_arch = "wasm32")]

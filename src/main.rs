@@ -11,6 +11,7 @@
 //! cargo run -- bench --steps 50                                # steps/s, time to first step
 //! cargo run -- board --steps 300 --fractions 0.01,0.1,1        # every method side by side
 //! cargo run -- board --methods simclr,moco --steps 200             # some of them
+//! cargo run --release -- reference --steps 20 --backend gpu       # the reference model's samples/s
 //! ```
 
 #[cfg(target_arch = "wasm32")]
@@ -66,6 +67,18 @@ mod cli {
         /// The representation board: train every board method for the same number of steps,
         /// then score each (linear probe, kNN) next to random init and raw pixels.
         Board(BoardArgs),
+        /// The benchmark's reference model (src/reference.rs): time to first step, samples/s.
+        Reference(ReferenceArgs),
+    }
+
+    #[derive(Args)]
+    struct ReferenceArgs {
+        /// Timed steps (after one warm-up step).
+        #[arg(long, default_value_t = 20)]
+        steps: usize,
+        /// cpu, gpu (wgpu/Vulkan) or auto (PLAYGROUND_BACKEND, else cpu).
+        #[arg(long, default_value = "auto")]
+        backend: String,
     }
 
     #[derive(Args)]
@@ -172,7 +185,33 @@ mod cli {
             Command::Bench(args) => train(&args, false),
             Command::Eval(args) => evaluate_checkpoint(&args),
             Command::Board(args) => board(&args),
+            Command::Reference(args) => reference(&args),
         }
+    }
+
+    /// The reference model: one warm-up step (device init, kernel compilation), then `steps`
+    /// steps enqueued at once and one read of their loss.
+    fn reference(args: &ReferenceArgs) -> Result<()> {
+        use unsupervised_playground::reference::{BATCH, ReferenceBench};
+        let start = Instant::now();
+        let compute = Compute::native(args.backend.parse::<BackendRequest>()?)?;
+        let mut bench = ReferenceBench::new(&compute, 1);
+        bench.train(1);
+        let first_loss = pollster::block_on(bench.loss())?;
+        let first = start.elapsed();
+        let timed = Instant::now();
+        bench.train(args.steps);
+        let loss = pollster::block_on(bench.loss())?;
+        let seconds = timed.elapsed().as_secs_f64();
+        println!(
+            "reference model on {}: first step after {:.2} s (loss {first_loss:.3}); {} steps of {BATCH} in {seconds:.2} s: {:.1} samples/s, {:.2} steps/s (loss {loss:.3})",
+            compute.description,
+            first.as_secs_f64(),
+            args.steps,
+            (args.steps * BATCH) as f64 / seconds,
+            args.steps as f64 / seconds,
+        );
+        Ok(())
     }
 
     /// Grey 28 x 28 images, the groups one after the other, tiled `columns` wide, as a binary

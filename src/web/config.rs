@@ -119,6 +119,28 @@ pub fn board_config(value: &JsValue) -> Result<BoardConfig> {
     deserialize(value.clone(), &[])
 }
 
+/// The reference benchmark's options: `{ seed }`.
+#[derive(serde::Deserialize, Serialize)]
+#[serde(default)]
+struct ReferenceOptions {
+    seed: u64,
+}
+
+impl Default for ReferenceOptions {
+    fn default() -> Self {
+        ReferenceOptions { seed: 1 }
+    }
+}
+
+/// The reference benchmark's seed from `{ seed }` (default 1), or nothing.
+pub fn reference_seed(value: &JsValue) -> Result<u64> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(ReferenceOptions::default().seed);
+    }
+    require_object(value, "options")?;
+    Ok(deserialize::<ReferenceOptions>(value.clone(), &[])?.seed)
+}
+
 /// `{ backend: "auto" | "webgpu" | "cpu" }`, or nothing for `auto`.
 pub fn backend_request(value: &JsValue) -> Result<BackendRequest> {
     if value.is_undefined() || value.is_null() {

@@ -26,8 +26,10 @@
 mod board;
 mod config;
 mod gpu_probe;
+mod reference;
 
 pub use board::{Board, create_board};
+pub use reference::{ReferenceBenchmark, create_reference_benchmark};
 
 use std::cell::RefCell;
 use std::collections::HashMap;

@@ -478,6 +478,49 @@ pub async fn bad_input_is_refused() {
 }
 
 /// The representation board's binding: a refused setting names its field, never a panic.
+/// The benchmark's reference model trains on the page's device (its fixed batch is memorised),
+/// and its options are checked like any config.
+pub async fn reference_model_trains() {
+    for (options, field) in [
+        (obj(&[("seed", (-1).into())]), "seed"),
+        (obj(&[("sead", 1.into())]), "sead"),
+        (JsValue::from(3), "options"),
+    ] {
+        match web::create_reference_benchmark(options.clone()) {
+            Ok(_) => panic!("{options:?} was accepted"),
+            Err(e) => {
+                let err = js_message(e);
+                assert!(
+                    err.starts_with(&format!("{field}: ")),
+                    "{options:?}: {err:?}"
+                );
+            }
+        }
+    }
+    let bench = web::create_reference_benchmark(JsValue::UNDEFINED)
+        .map_err(js_message)
+        .unwrap();
+    bench.train(1.0).map_err(js_message).unwrap();
+    let first = JsFuture::from(bench.loss())
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    bench.train(4.0).map_err(js_message).unwrap();
+    let later = JsFuture::from(bench.loss())
+        .await
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!(later < first, "{first} -> {later}");
+    assert!(bench.train(0.0).is_err());
+    bench.dispose();
+    assert!(
+        bench.train(1.0).is_err(),
+        "a disposed benchmark refuses to train"
+    );
+}
+
 pub async fn board_bad_input_is_refused() {
     let cases: Vec<(JsValue, &str)> = vec![
         (obj(&[("steps", 0.into())]), "steps"),
