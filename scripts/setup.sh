@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, and nothing else. Sourced by serve.sh and test.sh.
-#   setup_build   the wasm32 target, wasm-bindgen-cli (= Cargo.lock's version) and trunk
-#   setup_test    + Chromium, chromedriver, Mesa's Vulkan (lavapipe) and the npm test tools
+#   setup_build   the wasm32 target, wasm-bindgen-cli (= Cargo.lock's version), trunk, and the
+#                 npm packages (binaryen's wasm-opt, which trunk runs on the site's wasm; the
+#                 test and benchmark tools)
+#   setup_test    + Chromium, chromedriver and Mesa's Vulkan (lavapipe)
 # Every tool comes from a package registry (crates.io, Debian, npm): nothing is downloaded from
 # elsewhere, so this works on the project's offline-but-for-registries machines.
 
@@ -10,7 +12,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # One target dir outside the clone, so that CI runs and later checkouts build warm.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/playground/target}"
-export PATH="$HOME/.cargo/bin:$PATH"
+# node_modules/.bin first: trunk runs the wasm-opt that package.json pins (binaryen 132; Debian 12's
+# binaryen 108 rewrites wasm-bindgen's externref table so that the module no longer starts).
+export PATH="$ROOT/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 WASM_BINDGEN_VERSION="$(grep -A1 '^name = "wasm-bindgen"$' "$ROOT/Cargo.lock" | sed -n 's/^version = "\(.*\)"/\1/p')"
 TRUNK_VERSION="0.21.14" # 0.22 needs rustc 1.96; this toolchain is 1.95
@@ -46,18 +50,21 @@ setup_build() {
     log "cargo install trunk $TRUNK_VERSION (about 9 minutes)"
     cargo install trunk --version "$TRUNK_VERSION" --locked --force
   fi
+  if ! command -v npm >/dev/null; then
+    apt_install nodejs npm
+  fi
+  if [ ! -x "$ROOT/node_modules/.bin/wasm-opt" ] || [ ! -d "$ROOT/node_modules/playwright-core" ]; then
+    log "npm ci (binaryen's wasm-opt; playwright-core, which drives Debian's Chromium and downloads no browser)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund)
+  fi
 }
 
 setup_test() {
   setup_build
   apt_install chromium chromium-driver mesa-vulkan-drivers
-  if [ ! -d "$ROOT/node_modules/playwright-core" ]; then
-    log "npm ci (playwright-core; it drives Debian's Chromium, it downloads no browser)"
-    (cd "$ROOT" && npm ci --no-audit --no-fund)
-  fi
 }
 
-# Build the site into dist/ (release wasm, shared with the headless wasm tests' artifacts).
+# Build the site into dist/ (the size-optimised `site` profile, then wasm-opt).
 build_site() {
   log "trunk build"
   (cd "$ROOT" && trunk build)

@@ -117,6 +117,17 @@ pub struct Compute {
     pub fallback_reason: Option<String>,
 }
 
+/// What the GPU's allocator holds, for the memory benchmark (`scripts/bench-methods.mjs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct GpuMemory {
+    /// Live allocations.
+    pub allocations: u64,
+    /// Bytes those allocations use.
+    pub bytes_in_use: u64,
+    /// Bytes reserved on the device: in use plus pages kept for reuse.
+    pub bytes_reserved: u64,
+}
+
 impl Compute {
     /// The CPU backend.
     pub fn cpu(fallback_reason: Option<String>) -> Self {
@@ -140,6 +151,19 @@ impl Compute {
             kind: BackendKind::Gpu,
             description,
             fallback_reason: None,
+        })
+    }
+
+    /// The GPU allocator's holdings; `None` on the CPU backend, whose tensors live in the
+    /// process heap (in the browser: the wasm memory).
+    pub fn gpu_memory(&self) -> Option<GpuMemory> {
+        if self.kind != BackendKind::Gpu {
+            return None;
+        }
+        self.device.memory_pool_usage().map(|u| GpuMemory {
+            allocations: u.number_allocs,
+            bytes_in_use: u.bytes_in_use,
+            bytes_reserved: u.bytes_reserved,
         })
     }
 

@@ -20,4 +20,5 @@ async fn methods_train_on_webgpu() {
     web_common::rotation_loss_falls_and_examples_read().await;
     web_common::bad_input_is_refused().await;
     web_common::board_bad_input_is_refused().await;
+    web_common::memory_is_reported(true);
 }

@@ -16,6 +16,7 @@ async fn methods_train_on_the_cpu_fallback() {
     web_common::deepcluster_loss_falls_and_examples_read().await;
     web_common::bad_input_is_refused().await;
     web_common::board_bad_input_is_refused().await;
+    web_common::memory_is_reported(false);
     web_common::reference_model_trains().await;
     web_common::board_trains_and_scores().await;
 }

@@ -248,6 +248,26 @@ pub fn methods() -> Result<JsValue, JsError> {
     to_js(&config::defaults())
 }
 
+/// The page's memory, for the memory benchmark: `{ wasm_bytes, gpu }`. `wasm_bytes` is the size
+/// of the module's linear memory (the wasm heap; it grows and never shrinks, so a leak shows as
+/// growth). `gpu` is `{ allocations, bytes_in_use, bytes_reserved }` from the GPU allocator, or
+/// `null` on the CPU backend (whose tensors live in the wasm heap) or before `init_backend`.
+#[wasm_bindgen]
+pub fn memory_usage() -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct Usage {
+        wasm_bytes: u32,
+        gpu: Option<crate::backend::GpuMemory>,
+    }
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    let wasm_bytes = memory
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length();
+    let gpu = PAGE.with_borrow(|page| page.compute.as_ref().and_then(Compute::gpu_memory));
+    to_js(&Usage { wasm_bytes, gpu })
+}
+
 fn current_compute() -> Result<Compute> {
     PAGE.with_borrow(|page| page.compute.clone())
         .ok_or_else(|| Error::Device("no device yet: await init_backend() before this call".into()))

@@ -521,6 +521,27 @@ pub async fn reference_model_trains() {
     );
 }
 
+/// The memory benchmark's numbers (`memory_usage`): the wasm heap always; the GPU allocator's
+/// holdings on the GPU only (after `init`, the dataset lives there), `null` on the CPU.
+pub fn memory_is_reported(on_gpu: bool) {
+    let usage = web::memory_usage().map_err(js_message).unwrap();
+    let wasm_bytes = get(&usage, "wasm_bytes").as_f64().unwrap();
+    // At least the uploaded dataset's copy and the module's data: megabytes.
+    assert!(wasm_bytes >= 1e6, "{usage:?}");
+    let gpu = get(&usage, "gpu");
+    if on_gpu {
+        let in_use = get(&gpu, "bytes_in_use").as_f64().unwrap();
+        let reserved = get(&gpu, "bytes_reserved").as_f64().unwrap();
+        assert!(in_use > 0.0 && reserved >= in_use, "{usage:?}");
+        assert!(
+            get(&gpu, "allocations").as_f64().unwrap() >= 1.0,
+            "{usage:?}"
+        );
+    } else {
+        assert!(gpu.is_null(), "{usage:?}");
+    }
+}
+
 pub async fn board_bad_input_is_refused() {
     let cases: Vec<(JsValue, &str)> = vec![
         (obj(&[("steps", 0.into())]), "steps"),
