@@ -18,6 +18,7 @@ const server = await serve();
 const browser = await launch();
 const page = await browser.newPage();
 await page.goto(`${server.url}?backend=${BACKEND}#board.steps=${STEPS}&board.fraction=0.1`);
+await page.locator("#board").scrollIntoViewIfNeeded(); // widgets start when they come near the screen
 await page.waitForFunction(() => !document.querySelector('#board button[data-action="run"]').disabled,
   null, { timeout: 600_000 });
 console.log(await page.textContent("#backend"));

@@ -35,6 +35,7 @@ for (const backend of ["cpu", "webgpu"]) {
     const context = await browser.newContext(); // a cold page each run (no HTTP cache)
     const page = await context.newPage();
     await page.goto(`${server.url}?backend=${backend}`);
+    await page.locator(`#${WIDGET}`).scrollIntoViewIfNeeded(); // widgets start when they come near the screen
     await page.waitForFunction((w) => performance.getEntriesByName(`${w}:ready`).length > 0, WIDGET, { timeout: 600_000 });
     // A widget that loads pretrained weights at start pauses while it loads them: press Train
     // once they are in (the step count then continues from the pretrained model's).

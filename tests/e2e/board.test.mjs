@@ -15,7 +15,7 @@ async function rows(page) {
 }
 
 test("the board trains every method, scores each next to the baselines, and re-scores by labels", { timeout: 900_000 }, async () => {
-  const { page, errors, foreign } = await openPage(ctx.browser, ctx.server, "#board.steps=20&board.fraction=0.01");
+  const { page, errors, foreign } = await openPage(ctx.browser, ctx.server, "#board.steps=20&board.fraction=0.01", { widgets: ["board"] });
   const board = page.locator("#board");
   const run = board.locator('button[data-action="run"]');
   await page.waitForFunction(() => !document.querySelector('#board button[data-action="run"]').disabled,

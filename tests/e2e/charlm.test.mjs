@@ -19,7 +19,7 @@ async function barsRedrawn(page, since) {
 }
 
 test("GPT: pretrained next-character bars as you type, writing, training, held-out bits", { timeout: 900_000 }, async () => {
-  const { page, errors, foreign } = await openPage(ctx.browser, ctx.server);
+  const { page, errors, foreign } = await openPage(ctx.browser, ctx.server, "", { widgets: ["charlm"] });
   await page.waitForFunction(() => /trained/.test(document.querySelector("#charlm [data-model-status]").textContent)
     && document.querySelector("#charlm canvas[data-bars]").dataset.top,
     null, { timeout: 300_000, polling: 200 });

@@ -12,7 +12,7 @@ const ctx = useBrowser();
 test("CLIP: images find their captions, typed captions classify unseen pairs", { timeout: 900_000 }, async () => {
   const t0 = Date.now();
   const since = () => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
-  const { page, errors, foreign } = await openPage(ctx.browser, ctx.server);
+  const { page, errors, foreign } = await openPage(ctx.browser, ctx.server, "", { widgets: ["clip"] });
   console.log(`page open: ${since()}`);
   // Batch 64: each image picks among 64 captions, chance is 1.6%.
   const { accuracy, step } = await trainUntil(page, "clip", 0.9);
@@ -61,7 +61,7 @@ test("CLIP: images find their captions, typed captions classify unseen pairs", {
 });
 
 test("a CLIP batch larger than the 96 training captions is refused naming the field", { timeout: 300_000 }, async () => {
-  const { page, errors } = await openPage(ctx.browser, ctx.server, "#clip.batch_size=97");
+  const { page, errors } = await openPage(ctx.browser, ctx.server, "#clip.batch_size=97", { widgets: ["clip"] });
   const error = page.locator("#clip .error");
   await error.waitFor({ state: "visible", timeout: 120_000 });
   assert.match(await error.textContent(), /^batch_size: /);

@@ -20,7 +20,7 @@ async function heatmapDrawn(page, id) {
 }
 
 test("SimCLR: views find their partners, the probe runs, the heat map is drawn", { timeout: 900_000 }, async () => {
-  const { page, errors, foreign } = await openPage(ctx.browser, ctx.server);
+  const { page, errors, foreign } = await openPage(ctx.browser, ctx.server, "", { widgets: ["simclr"] });
   // Batch 64: each view picks among 127 others, chance is under 1%.
   const { accuracy, step } = await trainUntil(page, "simclr", 0.3);
   console.log(`SimCLR pair accuracy ${accuracy.toFixed(3)} after ${step} steps`);
@@ -36,7 +36,7 @@ test("SimCLR: views find their partners, the probe runs, the heat map is drawn",
 });
 
 test("MoCo: the queue fills with real keys and queries find their keys", { timeout: 900_000 }, async () => {
-  const { page, errors, foreign } = await openPage(ctx.browser, ctx.server);
+  const { page, errors, foreign } = await openPage(ctx.browser, ctx.server, "", { widgets: ["moco"] });
   // 64 keys and 1,024 queued: chance is under 0.1%.
   const { accuracy, step } = await trainUntil(page, "moco", 0.15);
   console.log(`MoCo key accuracy ${accuracy.toFixed(3)} after ${step} steps`);
@@ -51,7 +51,7 @@ test("MoCo: the queue fills with real keys and queries find their keys", { timeo
 });
 
 test("BYOL: trains with its collapse monitor plotted; the switches reach the config", { timeout: 900_000 }, async () => {
-  const { page, errors, foreign } = await openPage(ctx.browser, ctx.server, "#byol.batch_size=32");
+  const { page, errors, foreign } = await openPage(ctx.browser, ctx.server, "#byol.batch_size=32", { widgets: ["byol"] });
   const train = page.locator('#byol button[data-action="train"]');
   await page.waitForFunction(() => !document.querySelector('#byol button[data-action="train"]').disabled,
     null, { timeout: 300_000 });
@@ -75,7 +75,7 @@ test("BYOL: trains with its collapse monitor plotted; the switches reach the con
 });
 
 test("a momentum of 1 and a temperature of 0 are refused naming the field", { timeout: 300_000 }, async () => {
-  const { page, errors } = await openPage(ctx.browser, ctx.server, "#moco.momentum=1&simclr.temperature=0");
+  const { page, errors } = await openPage(ctx.browser, ctx.server, "#moco.momentum=1&simclr.temperature=0", { widgets: ["moco", "simclr"] });
   for (const [id, field] of [["moco", "momentum"], ["simclr", "temperature"]]) {
     const error = page.locator(`#${id} .error`);
     await error.waitFor({ state: "visible", timeout: 120_000 });

@@ -11,7 +11,7 @@ const ctx = useBrowser();
 test("deepcluster widget clusters, trains on its pseudo-labels and scores each round", { timeout: 600_000 }, async () => {
   // Small rounds so that a second clustering comes quickly on the CPU fallback.
   const { page, errors, foreign } = await openPage(ctx.browser, ctx.server,
-    "#deepcluster.steps_per_round=20&deepcluster.images=1000");
+    "#deepcluster.steps_per_round=20&deepcluster.images=1000", { widgets: ["deepcluster"] });
   const widget = page.locator("#deepcluster");
   await page.waitForFunction(() => !document.querySelector('#deepcluster button[data-action="train"]').disabled,
     null, { timeout: 300_000 });

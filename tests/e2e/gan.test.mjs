@@ -21,7 +21,7 @@ async function redrawn(page, name, since) {
 }
 
 test("DCGAN: pretrained samples at once, a latent walk, training, evaluation", { timeout: 900_000 }, async () => {
-  const { page, errors, foreign } = await openPage(ctx.browser, ctx.server);
+  const { page, errors, foreign } = await openPage(ctx.browser, ctx.server, "", { widgets: ["gan"] });
   await page.waitForFunction(() => document.querySelector("#gan canvas[data-grid]").dataset.samples,
     null, { timeout: 300_000, polling: 200 });
   const first = await page.evaluate(() => performance.getEntriesByName("gan:first-samples")[0].startTime);
@@ -79,7 +79,7 @@ test("DCGAN: pretrained samples at once, a latent walk, training, evaluation", {
 });
 
 test("a discriminator step ratio of 0 is refused naming the field", { timeout: 300_000 }, async () => {
-  const { page, errors } = await openPage(ctx.browser, ctx.server, "#gan.discriminator_steps=0");
+  const { page, errors } = await openPage(ctx.browser, ctx.server, "#gan.discriminator_steps=0", { widgets: ["gan"] });
   const error = page.locator("#gan .error");
   await error.waitFor({ state: "visible", timeout: 120_000 });
   assert.match(await error.textContent(), /^discriminator_steps: must be between 1 and 10/);
@@ -88,7 +88,7 @@ test("a discriminator step ratio of 0 is refused naming the field", { timeout: 3
 });
 
 test("CycleGAN: pretrained translations, a drawn digit translated, training, evaluation", { timeout: 900_000 }, async () => {
-  const { page, errors } = await openPage(ctx.browser, ctx.server);
+  const { page, errors } = await openPage(ctx.browser, ctx.server, "", { widgets: ["cyclegan"] });
   await page.waitForFunction(() => document.querySelector("#cyclegan canvas[data-grid]").dataset.translations,
     null, { timeout: 300_000, polling: 200 });
   const first = await page.evaluate(() => performance.getEntriesByName("cyclegan:first-translations")[0].startTime);
@@ -142,7 +142,7 @@ test("CycleGAN: pretrained translations, a drawn digit translated, training, eva
 });
 
 test("a negative cycle weight is refused naming the field", { timeout: 300_000 }, async () => {
-  const { page, errors } = await openPage(ctx.browser, ctx.server, "#cyclegan.lambda=-1");
+  const { page, errors } = await openPage(ctx.browser, ctx.server, "#cyclegan.lambda=-1", { widgets: ["cyclegan"] });
   const error = page.locator("#cyclegan .error");
   await error.waitFor({ state: "visible", timeout: 120_000 });
   assert.match(await error.textContent(), /^lambda: must be a number between 0 and 100, got -1/);

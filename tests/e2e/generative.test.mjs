@@ -20,7 +20,7 @@ async function generationsRedrawn(page, since) {
 const marks = (page) => page.evaluate(() => performance.getEntriesByName("vae:first-interpolation").length);
 
 test("VAE: pretrained interpolation at once, arithmetic, a drawn digit, conditional, manifold", { timeout: 900_000 }, async () => {
-  const { page, errors, foreign } = await openPage(ctx.browser, ctx.server);
+  const { page, errors, foreign } = await openPage(ctx.browser, ctx.server, "", { widgets: ["vae"] });
   await page.waitForFunction(() => document.querySelector("#vae canvas[data-strip]").dataset.frames,
     null, { timeout: 300_000, polling: 200 });
   const firstStrip = await page.evaluate(() => performance.getEntriesByName("vae:first-interpolation")[0].startTime);
@@ -107,7 +107,7 @@ test("VAE: pretrained interpolation at once, arithmetic, a drawn digit, conditio
 });
 
 test("a VAE latent of 0 is refused naming the field", { timeout: 300_000 }, async () => {
-  const { page, errors } = await openPage(ctx.browser, ctx.server, "#vae.latent=0");
+  const { page, errors } = await openPage(ctx.browser, ctx.server, "#vae.latent=0", { widgets: ["vae"] });
   const error = page.locator("#vae .error");
   await error.waitFor({ state: "visible", timeout: 120_000 });
   assert.match(await error.textContent(), /^latent: must be between 1 and 64, got 0/);
@@ -116,7 +116,7 @@ test("a VAE latent of 0 is refused naming the field", { timeout: 300_000 }, asyn
 });
 
 test("the denoising autoencoder trains and shows its noisy inputs", { timeout: 600_000 }, async () => {
-  const { page, errors } = await openPage(ctx.browser, ctx.server, "#autoencoder.noise=0.5");
+  const { page, errors } = await openPage(ctx.browser, ctx.server, "#autoencoder.noise=0.5", { widgets: ["autoencoder"] });
   await page.waitForFunction(() => !document.querySelector('#autoencoder button[data-action="train"]').disabled,
     null, { timeout: 300_000 });
   await trainTo(page, "autoencoder", 150);

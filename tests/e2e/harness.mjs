@@ -66,8 +66,12 @@ export function watchForeignRequests(page, origin) {
   return foreign;
 }
 
-/** A fresh page of `server` (plus `query`), collecting console errors and foreign requests. */
-export async function openPage(browser, server, query = "", { badge = true } = {}) {
+/**
+ * A fresh page of `server` (plus `query`), collecting console errors and foreign requests.
+ * `widgets`: the ids of the widgets the test drives. A widget starts only when it comes near the
+ * screen (playground.js), so each is scrolled into view in turn until it has started.
+ */
+export async function openPage(browser, server, query = "", { badge = true, widgets = [] } = {}) {
   const page = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
@@ -80,7 +84,24 @@ export async function openPage(browser, server, query = "", { badge = true } = {
     await page.waitForFunction(() => ["cpu", "gpu"].includes(document.getElementById("backend")?.dataset.state),
       null, { timeout: 120_000 });
   }
+  await startWidgets(page, widgets);
   return { page, errors, foreign };
+}
+
+/**
+ * Scroll each widget of `ids` into view in turn and wait until it has left its lazy wait (it is
+ * loading, ready or showing why it failed); then back to the top of the page.
+ */
+export async function startWidgets(page, ids) {
+  for (const id of ids) {
+    const widget = page.locator(`#${id}`);
+    await widget.scrollIntoViewIfNeeded();
+    await page.waitForFunction((w) => {
+      const element = document.getElementById(w);
+      return element.dataset.failed || (window.playground?.[w] && !element.dataset.loading);
+    }, id, { timeout: 60_000 });
+  }
+  if (ids.length) await page.evaluate(() => window.scrollTo(0, 0));
 }
 
 /**

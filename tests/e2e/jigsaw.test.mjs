@@ -9,7 +9,7 @@ import { useBrowser, openPage, trainUntil, evaluate, SHOTS } from "./harness.mjs
 const ctx = useBrowser();
 
 test("jigsaw widget learns the permutations and evaluates", { timeout: 600_000 }, async () => {
-  const { page, errors, foreign } = await openPage(ctx.browser, ctx.server);
+  const { page, errors, foreign } = await openPage(ctx.browser, ctx.server, "", { widgets: ["jigsaw"] });
   // 24 permutations: chance is about 4%.
   const { accuracy, step } = await trainUntil(page, "jigsaw", 0.3);
   console.log(`permutation accuracy ${accuracy.toFixed(3)} after ${step} steps`);
@@ -24,7 +24,7 @@ test("jigsaw widget learns the permutations and evaluates", { timeout: 600_000 }
 });
 
 test("a jitter too large for 3x3 tiles is refused naming the field", { timeout: 300_000 }, async () => {
-  const { page, errors } = await openPage(ctx.browser, ctx.server, "#jigsaw.grid=3&jigsaw.jitter=8");
+  const { page, errors } = await openPage(ctx.browser, ctx.server, "#jigsaw.grid=3&jigsaw.jitter=8", { widgets: ["jigsaw"] });
   const error = page.locator("#jigsaw .error");
   await error.waitFor({ state: "visible", timeout: 120_000 });
   assert.match(await error.textContent(), /^jitter: /);

@@ -11,7 +11,7 @@ import { useBrowser, openPage, trainTo, SHOTS } from "./harness.mjs";
 const ctx = useBrowser();
 
 test("MAE: pretrained reconstructions, mask ratio, training, held-out masked-patch error", { timeout: 900_000 }, async () => {
-  const { page, errors, foreign } = await openPage(ctx.browser, ctx.server);
+  const { page, errors, foreign } = await openPage(ctx.browser, ctx.server, "", { widgets: ["mae"] });
   const grid = page.locator("#mae canvas[data-grid]");
   await page.waitForFunction(() => /trained/.test(document.querySelector("#mae [data-model-status]").textContent)
     && document.querySelector("#mae canvas[data-grid]").dataset.groups,

@@ -7,7 +7,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { resolve } from "node:path";
-import { useBrowser, openPage, longestTask, SHOTS } from "./harness.mjs";
+import { useBrowser, openPage, startWidgets, longestTask, SHOTS } from "./harness.mjs";
 
 const ctx = useBrowser();
 
@@ -26,15 +26,14 @@ test("the course notes train every widget on them, and the page stays smooth", {
   const firstReady = await page.evaluate(() => Math.min(...performance.getEntriesByType("mark")
     .filter((m) => m.name.endsWith(":ready")).map((m) => m.startTime)));
   console.log(`page load to the first interactive widget: ${(firstReady / 1000).toFixed(2)} s`);
-  await page.waitForFunction((n) => document.querySelectorAll("main [data-ready]").length === n,
-    ids.length, { timeout: 600_000 });
-  console.log(`all ${ids.length} widgets ready after ${((await page.evaluate(() => performance.now())) / 1000).toFixed(1)} s`);
   const loading = await longestTask(page);
 
+  // Read down the page: each widget starts as it comes near the screen.
   const longest = {};
   for (const id of ids) {
     const widget = page.locator(`#${id}`);
     await widget.scrollIntoViewIfNeeded();
+    await page.waitForFunction((w) => document.querySelector(`#${w}[data-ready]`), id, { timeout: 300_000 });
     const start = Number(await widget.locator('[data-field="step"]').textContent());
     const since = await page.evaluate(() => performance.now());
     const train = widget.locator('button[data-action="train"]');
@@ -80,7 +79,7 @@ test("the course notes train every widget on them, and the page stays smooth", {
 });
 
 test("on WebGPU the models train in the worker too, and the page stays smooth", { timeout: 600_000 }, async () => {
-  const { page, errors } = await openPage(ctx.browser, ctx.server, "notes.html?backend=webgpu");
+  const { page, errors } = await openPage(ctx.browser, ctx.server, "notes.html?backend=webgpu", { widgets: ["jigsaw"] });
   const badge = await page.locator("#backend").textContent();
   console.log("backend:", badge);
   assert.match(badge, /^Training on the GPU \(in a worker\)/);
@@ -106,7 +105,7 @@ test("on WebGPU the models train in the worker too, and the page stays smooth", 
 });
 
 test("without the worker (?worker=off, as on a browser without one) the page's own module trains", { timeout: 600_000 }, async () => {
-  const { page, errors } = await openPage(ctx.browser, ctx.server, "notes.html?worker=off");
+  const { page, errors } = await openPage(ctx.browser, ctx.server, "notes.html?worker=off", { widgets: ["rotation"] });
   const badge = await page.locator("#backend").textContent();
   assert.doesNotMatch(badge, /in a worker/);
   await page.waitForFunction(() => document.querySelector("#rotation[data-ready]"), null, { timeout: 300_000 });
@@ -121,6 +120,7 @@ test("without the worker (?worker=off, as on a browser without one) the page's o
 
 test("every preset of every widget makes a valid session", { timeout: 600_000 }, async () => {
   const { page, errors } = await openPage(ctx.browser, ctx.server);
+  await startWidgets(page, await page.evaluate(() => [...document.querySelectorAll("main > [id]")].map((e) => e.id)));
   await page.waitForFunction(() => document.querySelectorAll("main [data-ready]").length === 15, null, { timeout: 600_000 });
   const checked = await page.evaluate(async () => {
     const { api, dataset } = await import("./js/wasm.js");
@@ -163,7 +163,7 @@ test("bad tags, attributes and addresses show a message in place; the rest of th
   const { page, errors, foreign } = await openPage(ctx.browser, ctx.plain, "course.html#good.seed=banana");
   const failures = await page.waitForFunction(() => {
     const failed = [...document.querySelectorAll("[data-failed]")];
-    return failed.length === 7 ? failed.map((e) => `${e.localName}: ${e.textContent}`) : false;
+    return failed.length === 8 ? failed.map((e) => `${e.localName}: ${e.textContent}`) : false;
   }, null, { timeout: 300_000 });
   const messages = await failures.jsonValue();
   console.log(messages.join("\n"));
@@ -172,6 +172,7 @@ test("bad tags, attributes and addresses show a message in place; the rest of th
     ["up-vae", /"colour" is not a setting/], ["up-gan", /pretrained="nope" is not one of none, gan, gan_fashion/],
     ["up-mae", /preset="huge" is not one of default, low-mask, high-mask/],
     ["up-jigsaw", /seed="banana" is not a number/], ["up-simclr", /seed="abc" is not a number/],
+    ["up-rotation", /loading="soon" is not one of lazy, eager/],
   ]) assert.ok(messages.some((m) => m.startsWith(tag) && text.test(m)), `${tag} says ${text}`);
 
   // The good widget on the same page trains, from the one-script include.
@@ -190,6 +191,14 @@ test("bad tags, attributes and addresses show a message in place; the rest of th
   await frame.locator("up-autoencoder[data-ready]").waitFor({ timeout: 300_000 });
   assert.equal(await frame.locator("up-autoencoder input[name='noise']").inputValue(), "0.3", "the iframe's preset applied");
   assert.equal(await frame.locator("up-autoencoder .error").first().isHidden(), true, "the iframe's widget started");
+
+  // Far down the page, unread: loading="eager" started with the page, the default waits.
+  await page.waitForFunction(() => document.querySelector("#eager[data-ready]"), null, { timeout: 300_000 });
+  assert.equal(await page.locator("#lazy").getAttribute("data-loading"), "waiting");
+  assert.equal(await page.locator("#lazy").getAttribute("data-ready"), null);
+  await page.locator("#lazy").scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.querySelector("#lazy[data-ready]"), null, { timeout: 300_000 });
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: resolve(SHOTS, "plain-page.png"), fullPage: true });
   assert.deepEqual(foreign, []);
   assert.deepEqual(errors, []);

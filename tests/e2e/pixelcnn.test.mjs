@@ -12,7 +12,7 @@ import { useBrowser, openPage, trainTo, SHOTS } from "./harness.mjs";
 const ctx = useBrowser();
 
 test("PixelCNN: masks, receptive field, inpainting, sampling, training, held-out bits", { timeout: 900_000 }, async () => {
-  const { page, errors, foreign } = await openPage(ctx.browser, ctx.server);
+  const { page, errors, foreign } = await openPage(ctx.browser, ctx.server, "", { widgets: ["pixelcnn"] });
   const field = page.locator("#pixelcnn canvas[data-receptive]");
   await page.waitForFunction(() => /trained/.test(document.querySelector("#pixelcnn [data-model-status]").textContent)
     && document.querySelector("#pixelcnn canvas[data-receptive]").dataset.reach

@@ -9,7 +9,7 @@ import { useBrowser, openPage, trainUntil, evaluate, SHOTS } from "./harness.mjs
 const ctx = useBrowser();
 
 test("rotation widget trains above chance, evaluates, and stays on its origin", { timeout: 600_000 }, async () => {
-  const { page, errors, foreign } = await openPage(ctx.browser, ctx.server);
+  const { page, errors, foreign } = await openPage(ctx.browser, ctx.server, "", { widgets: ["rotation"] });
   console.log("backend:", await page.locator("#backend").textContent());
   // Chance is 25%: wait for the running pretext accuracy to pass 40%.
   const { accuracy, step } = await trainUntil(page, "rotation", 0.4);
@@ -27,7 +27,7 @@ test("rotation widget trains above chance, evaluates, and stays on its origin", 
 });
 
 test("a bad setting shows the error naming the field and nothing trains", { timeout: 300_000 }, async () => {
-  const { page, errors } = await openPage(ctx.browser, ctx.server, "#rotation.batch_size=0");
+  const { page, errors } = await openPage(ctx.browser, ctx.server, "#rotation.batch_size=0", { widgets: ["rotation"] });
   const error = page.locator("#rotation .error");
   await error.waitFor({ state: "visible", timeout: 120_000 });
   const text = await error.textContent();

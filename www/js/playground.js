@@ -9,8 +9,11 @@
 // applies its settings (a preset, its attributes, then the page address; settings.js), adds the
 // preset menu and "Copy link", and starts the widget. All widgets of a page share one wasm
 // module, one device (or one CPU worker) and one copy of each dataset (wasm.js), and start one
-// after the other. A tag that cannot start (an unknown widget, a bad attribute) shows why in its
-// place; the rest of the page goes on.
+// after the other. The module and the backend start with the page; a widget starts (fetches its
+// dataset and pretrained model, builds its session) only when it comes within a screen of view
+// or gets the keyboard focus, so a long page of notes downloads and builds only what its reader
+// reaches (`loading="eager"` starts a widget at once). A tag that cannot start (an unknown
+// widget, a bad attribute) shows why in its place; the rest of the page goes on.
 
 import { backend } from "./wasm.js";
 import { query } from "./url-state.js";
@@ -51,7 +54,10 @@ export const WIDGETS = {
 };
 
 /** Attributes every tag may carry besides its settings (`data-*` and `aria-*` too). */
-const GENERAL = new Set(["id", "class", "style", "title", "lang", "dir", "hidden", "tabindex", "slot", "preset", "pretrained"]);
+const GENERAL = new Set(["id", "class", "style", "title", "lang", "dir", "hidden", "tabindex", "slot", "preset", "pretrained", "loading"]);
+
+/** How near the screen a lazy widget starts: within one screen height above or below the view. */
+const NEAR = "100% 0px";
 
 const SITE = new URL("../", import.meta.url);
 
@@ -150,6 +156,10 @@ class WidgetElement extends HTMLElement {
     this.addShare(root, form);
     this.widget = widget;
     window.playground[this.id] = widget;
+    // The module compiles and the device starts while the reader reads; a failure is said by
+    // the badge and, once the widget starts, in its place.
+    startBackend().catch(() => {});
+    await this.nearScreen();
     queue = queue.then(async () => {
       try {
         await startBackend();
@@ -160,6 +170,31 @@ class WidgetElement extends HTMLElement {
       }
       await widget.start();
       this.dataset.ready = "yes";
+    });
+  }
+
+  /**
+   * Resolves when the widget comes within a screen of view or gets the keyboard focus; at once
+   * with `loading="eager"` (or a browser without IntersectionObserver). Until then the tag
+   * carries `data-loading="waiting"`.
+   */
+  nearScreen() {
+    const loading = this.getAttribute("loading") ?? "lazy";
+    if (!["lazy", "eager"].includes(loading)) throw new Error(`loading="${loading}" is not one of lazy, eager`);
+    if (loading === "eager" || typeof IntersectionObserver !== "function") return Promise.resolve();
+    this.dataset.loading = "waiting";
+    return new Promise((resolve) => {
+      const go = () => {
+        observer.disconnect();
+        this.removeEventListener("focusin", go);
+        delete this.dataset.loading;
+        resolve();
+      };
+      const observer = new IntersectionObserver((entries) => {
+        if (entries.some((e) => e.isIntersecting)) go();
+      }, { rootMargin: NEAR });
+      observer.observe(this);
+      this.addEventListener("focusin", go);
     });
   }
 
