@@ -44,6 +44,9 @@ pub struct AutoencoderConfig {
     pub noise: f64,
     /// Seed of the weight init, the batch order and the noise.
     pub seed: u64,
+    /// Largest L2 norm of each parameter's gradient, applied before Adam's step (a gradient
+    /// over it is scaled down to it); 0 (the default) does not clip.
+    pub gradient_clip: f64,
 }
 
 impl Default for AutoencoderConfig {
@@ -55,6 +58,7 @@ impl Default for AutoencoderConfig {
             latent: 16,
             noise: 0.0,
             seed: 42,
+            gradient_clip: 0.0,
         }
     }
 }
@@ -95,7 +99,7 @@ impl Autoencoder {
         device.seed(config.seed);
         let net = EncoderDecoderConfig::new(config.latent, config.latent).init(&device);
         Autoencoder {
-            net: Trainer::new(net),
+            net: Trainer::new(net).with_gradient_clip(config.gradient_clip),
             sampler: BatchSampler::new(data.train.len(), config.seed),
             data,
             device,

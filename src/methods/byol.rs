@@ -57,6 +57,9 @@ pub struct ByolConfig {
     pub augment: AugmentConfig,
     /// Seed of the weight init, the batch order and the augmentations.
     pub seed: u64,
+    /// Largest L2 norm of each parameter's gradient, applied before Adam's step (a gradient
+    /// over it is scaled down to it); 0 (the default) does not clip.
+    pub gradient_clip: f64,
 }
 
 impl Default for ByolConfig {
@@ -71,6 +74,7 @@ impl Default for ByolConfig {
             stop_gradient: true,
             augment: AugmentConfig::default(),
             seed: 42,
+            gradient_clip: 0.0,
         }
     }
 }
@@ -156,7 +160,8 @@ impl Byol {
         let target = ema_update(net.clone(), &net, 0.0);
         let predictor = MlpHeadConfig::new(config.projection, config.projection).init(&device);
         Byol {
-            online: Trainer::new(ByolOnline { net, predictor }),
+            online: Trainer::new(ByolOnline { net, predictor })
+                .with_gradient_clip(config.gradient_clip),
             target,
             views: ViewSource::new(data, config.seed),
             device,

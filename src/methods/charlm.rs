@@ -65,6 +65,9 @@ pub struct CharLmConfig {
     pub learning_rate: f64,
     /// Seed of the weight init and the windows.
     pub seed: u64,
+    /// Largest L2 norm of each parameter's gradient, applied before Adam's step (a gradient
+    /// over it is scaled down to it); 0 (the default) does not clip.
+    pub gradient_clip: f64,
 }
 
 impl Default for CharLmConfig {
@@ -77,6 +80,7 @@ impl Default for CharLmConfig {
             batch_size: 32,
             learning_rate: 3e-3,
             seed: 42,
+            gradient_clip: 0.0,
         }
     }
 }
@@ -231,7 +235,8 @@ impl CharLm {
         device.seed(config.seed);
         let train = ids_tensor(&corpus.train, &device);
         CharLm {
-            net: Trainer::new(CharGpt::init(&config, corpus.vocabulary.len(), &device)),
+            net: Trainer::new(CharGpt::init(&config, corpus.vocabulary.len(), &device))
+                .with_gradient_clip(config.gradient_clip),
             rng: StdRng::seed_from_u64(config.seed),
             train,
             corpus,

@@ -75,6 +75,9 @@ pub struct ClipConfig {
     pub embedding: usize,
     /// Seed of the weight init, the training images and the batch order.
     pub seed: u64,
+    /// Largest L2 norm of each parameter's gradient, applied before Adam's step (a gradient
+    /// over it is scaled down to it); 0 (the default) does not clip.
+    pub gradient_clip: f64,
 }
 
 impl Default for ClipConfig {
@@ -85,6 +88,7 @@ impl Default for ClipConfig {
             learning_rate: 1e-3,
             embedding: 64,
             seed: 42,
+            gradient_clip: 0.0,
         }
     }
 }
@@ -217,7 +221,8 @@ impl Clip {
     fn on_device(config: ClipConfig, data: ClipData, device: Device) -> Self {
         device.seed(config.seed);
         Clip {
-            net: Trainer::new(ClipModel::new(config.embedding, &device)),
+            net: Trainer::new(ClipModel::new(config.embedding, &device))
+                .with_gradient_clip(config.gradient_clip),
             rng: StdRng::seed_from_u64(config.seed ^ 0xC11F),
             examples_rng: StdRng::seed_from_u64(config.seed ^ 0xE8A),
             data,

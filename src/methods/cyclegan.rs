@@ -81,6 +81,9 @@ pub struct CycleGanConfig {
     pub loss: GanLoss,
     /// Seed of the weight init and the batch order.
     pub seed: u64,
+    /// Largest L2 norm of each parameter's gradient, applied before Adam's step (a gradient
+    /// over it is scaled down to it); 0 (the default) does not clip.
+    pub gradient_clip: f64,
 }
 
 impl Default for CycleGanConfig {
@@ -94,6 +97,7 @@ impl Default for CycleGanConfig {
             identity: 0.5,
             loss: GanLoss::LeastSquares,
             seed: 42,
+            gradient_clip: 0.0,
         }
     }
 }
@@ -226,6 +230,7 @@ impl CycleGan {
                 },
                 "loss",
             )
+            .with_gradient_clip(config.gradient_clip)
             .with_beta_1(ADAM_BETA_1),
             discriminators: Trainer::reporting_as(
                 Discriminators {
@@ -234,6 +239,7 @@ impl CycleGan {
                 },
                 "discriminator_loss",
             )
+            .with_gradient_clip(config.gradient_clip)
             .with_beta_1(ADAM_BETA_1),
             sampler_x: BatchSampler::new(half, config.seed),
             sampler_y: BatchSampler::new(data.train.len() - half, config.seed ^ 0x5EED),

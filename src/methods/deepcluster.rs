@@ -70,6 +70,9 @@ pub struct DeepClusterConfig {
     pub learning_rate: f64,
     /// Seed of the weight init, the batch order and the k-means starts.
     pub seed: u64,
+    /// Largest L2 norm of each parameter's gradient, applied before Adam's step (a gradient
+    /// over it is scaled down to it); 0 (the default) does not clip.
+    pub gradient_clip: f64,
 }
 
 impl Default for DeepClusterConfig {
@@ -85,6 +88,7 @@ impl Default for DeepClusterConfig {
             // Measured (40 s on MNIST): 3e-4 and 1e-3 leave the clusters where round 0 put them.
             learning_rate: 3e-3,
             seed: 42,
+            gradient_clip: 0.0,
         }
     }
 }
@@ -221,7 +225,8 @@ impl DeepCluster {
             net: Trainer::new(DeepClusterNet {
                 encoder,
                 head: new_head(config.clusters, &device),
-            }),
+            })
+            .with_gradient_clip(config.gradient_clip),
             sampler: BatchSampler::new(config.images, config.seed),
             rng: StdRng::seed_from_u64(config.seed ^ 0xC1u64),
             round: None,

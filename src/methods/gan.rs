@@ -77,6 +77,9 @@ pub struct GanConfig {
     pub loss: GanLoss,
     /// Seed of the weight init, the batch order and the noise.
     pub seed: u64,
+    /// Largest L2 norm of each parameter's gradient, applied before Adam's step (a gradient
+    /// over it is scaled down to it); 0 (the default) does not clip.
+    pub gradient_clip: f64,
 }
 
 impl Default for GanConfig {
@@ -90,6 +93,7 @@ impl Default for GanConfig {
             discriminator_steps: 1,
             loss: GanLoss::NonSaturating,
             seed: 42,
+            gradient_clip: 0.0,
         }
     }
 }
@@ -183,11 +187,13 @@ impl Gan {
                     .init(&device),
                 "loss",
             )
+            .with_gradient_clip(config.gradient_clip)
             .with_beta_1(ADAM_BETA_1),
             discriminator: Trainer::reporting_as(
                 Discriminator::init(&device),
                 "discriminator_loss",
             )
+            .with_gradient_clip(config.gradient_clip)
             .with_beta_1(ADAM_BETA_1),
             sampler: BatchSampler::new(data.train.len(), config.seed),
             data,

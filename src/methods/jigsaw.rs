@@ -68,6 +68,9 @@ pub struct JigsawConfig {
     pub learning_rate: f64,
     /// Seed of the weight init, the batch order, the permutation set and the shuffles.
     pub seed: u64,
+    /// Largest L2 norm of each parameter's gradient, applied before Adam's step (a gradient
+    /// over it is scaled down to it); 0 (the default) does not clip.
+    pub gradient_clip: f64,
 }
 
 impl Default for JigsawConfig {
@@ -80,6 +83,7 @@ impl Default for JigsawConfig {
             batch_size: 32,
             learning_rate: 2e-3,
             seed: 42,
+            gradient_clip: 0.0,
         }
     }
 }
@@ -345,7 +349,8 @@ impl Jigsaw {
         let [_, _, rows, cols] = data.train.images.dims();
         Jigsaw {
             layout: TileLayout::new(rows.min(cols), config.grid, config.jitter),
-            net: Trainer::new(JigsawNet::init(tiles, set.len(), config.seed, &device)),
+            net: Trainer::new(JigsawNet::init(tiles, set.len(), config.seed, &device))
+                .with_gradient_clip(config.gradient_clip),
             set,
             sampler: BatchSampler::new(data.train.len(), config.seed),
             rng: StdRng::seed_from_u64(config.seed ^ 0x7115),

@@ -84,6 +84,9 @@ pub struct MaeConfig {
     pub learning_rate: f64,
     /// Seed of the weight init, the batch order and the masks.
     pub seed: u64,
+    /// Largest L2 norm of each parameter's gradient, applied before Adam's step (a gradient
+    /// over it is scaled down to it); 0 (the default) does not clip.
+    pub gradient_clip: f64,
 }
 
 impl Default for MaeConfig {
@@ -100,6 +103,7 @@ impl Default for MaeConfig {
             batch_size: 64,
             learning_rate: 1e-3,
             seed: 42,
+            gradient_clip: 0.0,
         }
     }
 }
@@ -449,7 +453,8 @@ impl Mae {
             net: Trainer::new(MaeNet {
                 encoder: MaeEncoder::init(&config, &device),
                 decoder: MaeDecoder::init(&config, &device),
-            }),
+            })
+            .with_gradient_clip(config.gradient_clip),
             sampler: BatchSampler::new(data.train.len(), config.seed),
             rng: StdRng::seed_from_u64(config.seed),
             visible,

@@ -51,6 +51,9 @@ pub struct MocoConfig {
     pub augment: AugmentConfig,
     /// Seed of the weight init, the queue's start, the batch order and the augmentations.
     pub seed: u64,
+    /// Largest L2 norm of each parameter's gradient, applied before Adam's step (a gradient
+    /// over it is scaled down to it); 0 (the default) does not clip.
+    pub gradient_clip: f64,
 }
 
 impl Default for MocoConfig {
@@ -65,6 +68,7 @@ impl Default for MocoConfig {
             projection: 64,
             augment: AugmentConfig::default(),
             seed: 42,
+            gradient_clip: 0.0,
         }
     }
 }
@@ -130,7 +134,7 @@ impl Moco {
         let key = ema_update(query.clone(), &query, 0.0);
         Moco {
             queue: KeyQueue::new(config.queue_size, config.projection, &device),
-            query: Trainer::new(query),
+            query: Trainer::new(query).with_gradient_clip(config.gradient_clip),
             key,
             views: ViewSource::new(data, config.seed),
             device,

@@ -26,6 +26,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use burn::module::Module;
+use burn::optim::grad_clipping::GradientClippingConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Int, Tensor, Transaction};
 use serde::{Deserialize, Serialize};
@@ -241,6 +242,26 @@ impl MethodConfig {
         }
     }
 
+    /// The largest L2 norm of each parameter's gradient (0: no clipping).
+    pub fn gradient_clip(&self) -> f64 {
+        match self {
+            MethodConfig::Rotation(c) => c.gradient_clip,
+            MethodConfig::Jigsaw(c) => c.gradient_clip,
+            MethodConfig::DeepCluster(c) => c.gradient_clip,
+            MethodConfig::SimClr(c) => c.gradient_clip,
+            MethodConfig::Moco(c) => c.gradient_clip,
+            MethodConfig::Byol(c) => c.gradient_clip,
+            MethodConfig::Clip(c) => c.gradient_clip,
+            MethodConfig::Autoencoder(c) => c.gradient_clip,
+            MethodConfig::Vae(c) => c.gradient_clip,
+            MethodConfig::Gan(c) => c.gradient_clip,
+            MethodConfig::CycleGan(c) => c.gradient_clip,
+            MethodConfig::CharLm(c) => c.gradient_clip,
+            MethodConfig::PixelCnn(c) => c.gradient_clip,
+            MethodConfig::Mae(c) => c.gradient_clip,
+        }
+    }
+
     /// Images per training step.
     pub fn batch_size(&self) -> usize {
         match self {
@@ -264,6 +285,7 @@ impl MethodConfig {
     /// Check every field against the data it will run on (the loaded dataset named by
     /// [`MethodConfig::dataset`]; CLIP needs none); the error names the field.
     pub fn validate(&self, data: Option<&TrainingData>) -> Result<()> {
+        validate_gradient_clip(self.gradient_clip())?;
         let data = || {
             data.ok_or_else(|| {
                 Error::config("dataset", format!("{} needs a loaded dataset", self.name()))
@@ -390,8 +412,22 @@ impl<M: Module> Trainer<M> {
     /// (Radford et al.): the two players' gradients keep changing direction as the other
     /// adapts, and a long momentum overshoots them.
     pub fn with_beta_1(mut self, beta_1: f32) -> Self {
-        self.adam = AdamConfig::new().with_beta_1(beta_1);
+        self.adam = self.adam.clone().with_beta_1(beta_1);
         self.optim = self.adam.init();
+        self
+    }
+
+    /// Scale each parameter's gradient down to an L2 norm of at most `max_norm` before Adam's
+    /// step (burn's per-parameter norm clipping, on the device); 0 leaves gradients as they are.
+    /// A teaching knob against the loss spikes of a too-high learning rate.
+    pub fn with_gradient_clip(mut self, max_norm: f64) -> Self {
+        if max_norm > 0.0 {
+            self.adam = self
+                .adam
+                .clone()
+                .with_grad_clipping(Some(GradientClippingConfig::Norm(max_norm as f32)));
+            self.optim = self.adam.init();
+        }
         self
     }
 
@@ -492,6 +528,19 @@ pub fn validate_learning_rate(field: &str, lr: f64) -> Result<()> {
         return Err(Error::config(
             field,
             format!("must be a number greater than 0 and at most 1, got {lr}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A gradient clip must be 0 (off) or a finite positive norm of at most 1,000,000.
+pub fn validate_gradient_clip(max_norm: f64) -> Result<()> {
+    if !max_norm.is_finite() || !(0.0..=1e6).contains(&max_norm) {
+        return Err(Error::config(
+            "gradient_clip",
+            format!(
+                "must be 0 (no clipping) or a positive number of at most 1000000, got {max_norm}"
+            ),
         ));
     }
     Ok(())

@@ -124,6 +124,9 @@ pub struct PixelCnnConfig {
     pub learning_rate: f64,
     /// Seed of the weight init and the batch order.
     pub seed: u64,
+    /// Largest L2 norm of each parameter's gradient, applied before Adam's step (a gradient
+    /// over it is scaled down to it); 0 (the default) does not clip.
+    pub gradient_clip: f64,
 }
 
 impl Default for PixelCnnConfig {
@@ -135,6 +138,7 @@ impl Default for PixelCnnConfig {
             batch_size: 32,
             learning_rate: 2e-3,
             seed: 42,
+            gradient_clip: 0.0,
         }
     }
 }
@@ -261,7 +265,8 @@ impl PixelCnn {
     fn on_device(config: PixelCnnConfig, data: TrainingData, device: Device) -> Self {
         device.seed(config.seed);
         PixelCnn {
-            net: Trainer::new(PixelNet::init(&config, &device)),
+            net: Trainer::new(PixelNet::init(&config, &device))
+                .with_gradient_clip(config.gradient_clip),
             sampler: BatchSampler::new(data.train.len(), config.seed),
             data,
             device,

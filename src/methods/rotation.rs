@@ -44,6 +44,9 @@ pub struct RotationConfig {
     pub learning_rate: f64,
     /// Seed of the weight init and of the batch order: the same seed reproduces a run.
     pub seed: u64,
+    /// Largest L2 norm of each parameter's gradient, applied before Adam's step (a gradient
+    /// over it is scaled down to it); 0 (the default) does not clip.
+    pub gradient_clip: f64,
 }
 
 impl Default for RotationConfig {
@@ -53,6 +56,7 @@ impl Default for RotationConfig {
             batch_size: 16,
             learning_rate: 2e-3,
             seed: 42,
+            gradient_clip: 0.0,
         }
     }
 }
@@ -113,7 +117,8 @@ impl Rotation {
 
     fn on_device(config: RotationConfig, data: TrainingData, device: Device) -> Self {
         Rotation {
-            net: Trainer::new(RotationNet::init(config.seed, &device)),
+            net: Trainer::new(RotationNet::init(config.seed, &device))
+                .with_gradient_clip(config.gradient_clip),
             sampler: BatchSampler::new(data.train.len(), config.seed),
             examples_rng: StdRng::seed_from_u64(config.seed ^ 0xE8A),
             data,

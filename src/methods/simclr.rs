@@ -48,6 +48,9 @@ pub struct SimClrConfig {
     pub augment: AugmentConfig,
     /// Seed of the weight init, the batch order and the augmentations.
     pub seed: u64,
+    /// Largest L2 norm of each parameter's gradient, applied before Adam's step (a gradient
+    /// over it is scaled down to it); 0 (the default) does not clip.
+    pub gradient_clip: f64,
 }
 
 impl Default for SimClrConfig {
@@ -60,6 +63,7 @@ impl Default for SimClrConfig {
             projection: 64,
             augment: AugmentConfig::default(),
             seed: 42,
+            gradient_clip: 0.0,
         }
     }
 }
@@ -120,7 +124,7 @@ impl SimClr {
             .with_projection(config.projection)
             .init(&device);
         SimClr {
-            net: Trainer::new(net),
+            net: Trainer::new(net).with_gradient_clip(config.gradient_clip),
             views: ViewSource::new(data, config.seed),
             device,
             config,

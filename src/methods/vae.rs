@@ -57,6 +57,9 @@ pub struct VaeConfig {
     pub conditional: bool,
     /// Seed of the weight init, the batch order and the sampled codes.
     pub seed: u64,
+    /// Largest L2 norm of each parameter's gradient, applied before Adam's step (a gradient
+    /// over it is scaled down to it); 0 (the default) does not clip.
+    pub gradient_clip: f64,
 }
 
 impl Default for VaeConfig {
@@ -69,6 +72,7 @@ impl Default for VaeConfig {
             beta: 1.0,
             conditional: false,
             seed: 42,
+            gradient_clip: 0.0,
         }
     }
 }
@@ -120,7 +124,7 @@ impl Vae {
             .with_classes(classes)
             .init(&device);
         Vae {
-            net: Trainer::new(net),
+            net: Trainer::new(net).with_gradient_clip(config.gradient_clip),
             sampler: BatchSampler::new(data.train.len(), config.seed),
             data,
             device,

@@ -43,6 +43,47 @@ fn is_plain_object(value: &JsValue) -> bool {
     value.is_object() && !js_sys::Array::is_array(value)
 }
 
+/// A string as an error message quotes it, cut after 20 characters when it is long.
+pub fn quoted(s: &str) -> String {
+    let count = s.chars().count();
+    if count > 40 {
+        let head: String = s.chars().take(20).collect();
+        format!("{head:?}… ({count} characters)")
+    } else {
+        format!("{s:?}")
+    }
+}
+
+/// A JavaScript value as an error message names it: `"abc"`, `42`, `null`, `an array of 3`,
+/// `an object`. Long strings are cut (a message must fit where a widget shows it).
+pub fn describe(value: &JsValue) -> String {
+    if let Some(s) = value.as_string() {
+        return quoted(&s);
+    }
+    if let Some(n) = value.as_f64() {
+        return format!("{n}");
+    }
+    if let Some(b) = value.as_bool() {
+        return b.to_string();
+    }
+    if value.is_undefined() {
+        return "undefined".into();
+    }
+    if value.is_null() {
+        return "null".into();
+    }
+    if let Some(array) = value.dyn_ref::<js_sys::Array>() {
+        return format!("an array of {} values", array.length());
+    }
+    if value.is_function() {
+        return "a function".into();
+    }
+    if value.is_object() {
+        return "an object".into();
+    }
+    "a value of another type".into()
+}
+
 /// Every key of `value` must be a key of `known` (the defaults), recursively where both hold an
 /// object; the error names the path (`prefix` + key).
 fn check_keys(value: &JsValue, known: &JsValue, prefix: &str, also: &[&str]) -> Result<()> {
@@ -80,7 +121,7 @@ fn require_object(value: &JsValue, what: &str) -> Result<()> {
     } else {
         Err(Error::config(
             what,
-            format!("expected an object of settings, got {value:?}"),
+            format!("expected an object of settings, got {}", describe(value)),
         ))
     }
 }
@@ -93,8 +134,9 @@ pub fn method_config(value: &JsValue) -> Result<MethodConfig> {
         return Err(Error::config(
             "method",
             format!(
-                "expected a string, one of: {} (got {method:?})",
-                MethodConfig::NAMES.join(", ")
+                "expected a string, one of: {} (got {})",
+                MethodConfig::NAMES.join(", "),
+                describe(&method)
             ),
         ));
     };
@@ -155,7 +197,10 @@ pub fn backend_request(value: &JsValue) -> Result<BackendRequest> {
         Some(s) => s.parse(),
         None => Err(Error::config(
             "backend",
-            format!("expected \"auto\", \"webgpu\" or \"cpu\", got {backend:?}"),
+            format!(
+                "expected \"auto\", \"webgpu\" or \"cpu\", got {}",
+                describe(&backend)
+            ),
         )),
     }
 }
@@ -172,7 +217,7 @@ pub fn captions(value: &JsValue) -> Result<Vec<String>> {
             v.as_string().ok_or_else(|| {
                 Error::config(
                     format!("captions[{i}]"),
-                    format!("expected a string, got {v:?}"),
+                    format!("expected a string, got {}", describe(&v)),
                 )
             })
         })
@@ -187,7 +232,10 @@ pub fn dataset_name(name: &str) -> Result<DatasetName> {
         .ok_or_else(|| {
             Error::config(
                 "dataset",
-                format!("unknown dataset {name:?}; expected mnist or fashion"),
+                format!(
+                    "unknown dataset {}; expected mnist or fashion",
+                    quoted(name)
+                ),
             )
         })
 }
@@ -245,16 +293,22 @@ fn number_list(field: &str, value: &JsValue, item: &str) -> Result<Vec<f32>> {
     let array = value.dyn_ref::<js_sys::Array>().ok_or_else(|| {
         Error::config(
             field,
-            format!("expected a Float32Array or an array of numbers, got {value:?}"),
+            format!(
+                "expected a Float32Array or an array of numbers, got {}",
+                describe(value)
+            ),
         )
     })?;
     array
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            v.as_f64()
-                .map(|x| x as f32)
-                .ok_or_else(|| Error::config(field, format!("{item} {i} is not a number: {v:?}")))
+            v.as_f64().map(|x| x as f32).ok_or_else(|| {
+                Error::config(
+                    field,
+                    format!("{item} {i} is not a number: {}", describe(&v)),
+                )
+            })
         })
         .collect()
 }
@@ -263,7 +317,25 @@ fn number_list(field: &str, value: &JsValue, item: &str) -> Result<Vec<f32>> {
 pub fn text(field: &str, value: &JsValue) -> Result<String> {
     value
         .as_string()
-        .ok_or_else(|| Error::config(field, format!("expected a string, got {value:?}")))
+        .ok_or_else(|| Error::config(field, format!("expected a string, got {}", describe(value))))
+}
+
+/// A file's bytes from the page: a `Uint8Array` or an `ArrayBuffer` (what `fetch` and a file
+/// input give); anything else is an error naming the field.
+pub fn bytes(field: &str, value: &JsValue) -> Result<Vec<u8>> {
+    if let Some(array) = value.dyn_ref::<js_sys::Uint8Array>() {
+        return Ok(array.to_vec());
+    }
+    if let Some(buffer) = value.dyn_ref::<js_sys::ArrayBuffer>() {
+        return Ok(js_sys::Uint8Array::new(buffer).to_vec());
+    }
+    Err(Error::config(
+        field,
+        format!(
+            "expected a Uint8Array or an ArrayBuffer of the file's bytes, got {}",
+            describe(value)
+        ),
+    ))
 }
 
 /// Options of an operation (`{ frames: 8, mode: "spherical" }`): missing fields take their

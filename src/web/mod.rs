@@ -90,7 +90,26 @@ impl<T> Handle<T> {
 }
 
 fn js_error(e: Error) -> JsError {
-    JsError::new(&e.to_string())
+    JsError::new(&shorten_long_words(&e.to_string()))
+}
+
+/// Every word of a message over 60 characters cut to its first 24 and last 8: a message echoes
+/// what it refuses (serde quotes a 100,000-character string in full, and prints 1e300 with all
+/// its digits), and must still fit where a widget shows it.
+fn shorten_long_words(message: &str) -> String {
+    message
+        .split(' ')
+        .map(|word| {
+            let count = word.chars().count();
+            if count <= 60 {
+                return word.to_string();
+            }
+            let head: String = word.chars().take(24).collect();
+            let tail: String = word.chars().skip(count - 8).collect();
+            format!("{head}…{tail} ({count} characters)")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
@@ -203,9 +222,11 @@ pub async fn init_backend(options: JsValue) -> Result<JsValue, JsError> {
 /// Decode a shipped dataset file (`www/data/<name>.upgd`) and upload it to the device, split
 /// into its training and held-out parts. Returns `{ name, train, held_out, class_names }`.
 #[wasm_bindgen]
-pub fn load_dataset(name: &str, bytes: &[u8]) -> Result<JsValue, JsError> {
-    let dataset = config::dataset_name(name).map_err(js_error)?;
-    let set = ImageSet::decode(bytes, &dataset.file_name()).map_err(js_error)?;
+pub fn load_dataset(name: JsValue, bytes: JsValue) -> Result<JsValue, JsError> {
+    let name = config::text("name", &name).map_err(js_error)?;
+    let dataset = config::dataset_name(&name).map_err(js_error)?;
+    let bytes = config::bytes("bytes", &bytes).map_err(js_error)?;
+    let set = ImageSet::decode(&bytes, &dataset.file_name()).map_err(js_error)?;
     let compute = current_compute().map_err(js_error)?;
     let data = TrainingData::upload(dataset, &set, &compute).map_err(js_error)?;
     #[derive(Serialize)]
@@ -237,8 +258,9 @@ pub fn pixelcnn_masks() -> Result<JsValue, JsError> {
 /// page loads the dataset it names before `session.load(bytes)`. A file that is not a valid
 /// checkpoint is an error saying why.
 #[wasm_bindgen]
-pub fn checkpoint_config(bytes: &[u8]) -> Result<JsValue, JsError> {
-    let checkpoint = crate::checkpoint::Checkpoint::decode(bytes).map_err(js_error)?;
+pub fn checkpoint_config(bytes: JsValue) -> Result<JsValue, JsError> {
+    let bytes = config::bytes("bytes", &bytes).map_err(js_error)?;
+    let checkpoint = crate::checkpoint::Checkpoint::decode(&bytes).map_err(js_error)?;
     to_js(&checkpoint.config)
 }
 
@@ -456,8 +478,9 @@ impl Session {
     /// Load a checkpoint file saved by `save()` (or shipped, `pretrained/*.upck`) for this
     /// session's method; its config comes with it. Returns the config now in force. A corrupt,
     /// truncated, newer or other-method file is an error and the current model is kept.
-    pub fn load(&self, bytes: &[u8]) -> Result<JsValue, JsError> {
-        let checkpoint = crate::checkpoint::Checkpoint::decode(bytes).map_err(js_error)?;
+    pub fn load(&self, bytes: JsValue) -> Result<JsValue, JsError> {
+        let bytes = config::bytes("bytes", &bytes).map_err(js_error)?;
+        let checkpoint = crate::checkpoint::Checkpoint::decode(&bytes).map_err(js_error)?;
         let compute = current_compute().map_err(js_error)?;
         let data = checkpoint
             .config

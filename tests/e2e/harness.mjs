@@ -56,14 +56,30 @@ export function launch({ webgpu = true } = {}) {
   });
 }
 
-/** Record every request the page makes that leaves `origin`. */
+/**
+ * Record every request the page (its workers and frames too) makes that leaves `origin`, and
+ * every request that sends something (any method but GET): the site only ever reads its own
+ * files, so a drawn or uploaded image can never leave the page.
+ */
 export function watchForeignRequests(page, origin) {
   const foreign = [];
   page.on("request", (r) => {
     const url = r.url();
     if (!url.startsWith(origin) && !url.startsWith("data:") && !url.startsWith("blob:")) foreign.push(url);
+    else if (r.method() !== "GET") foreign.push(`${r.method()} ${url}`);
   });
   return foreign;
+}
+
+/**
+ * Collect `page`'s errors (uncaught, and console errors: a Content-Security-Policy violation is
+ * one) and its requests that leave `server`'s origin or send something.
+ */
+export function watchPage(page, server) {
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  return { errors, foreign: watchForeignRequests(page, server.url) };
 }
 
 /**
@@ -73,10 +89,7 @@ export function watchForeignRequests(page, origin) {
  */
 export async function openPage(browser, server, query = "", { badge = true, widgets = [] } = {}) {
   const page = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
-  const foreign = watchForeignRequests(page, server.url);
+  const { errors, foreign } = watchPage(page, server);
   await page.addInitScript(recordLongTasks);
   await page.goto(server.url + query);
   // Pages with a backend badge (`<up-backend id="backend">`) wait for the backend to start.

@@ -28,6 +28,11 @@ fn message(e: JsValue) -> String {
         .unwrap_or_else(|| format!("{e:?}"))
 }
 
+/// A file's bytes as the page passes them (a `Uint8Array`).
+fn u8s(bytes: &[u8]) -> JsValue {
+    js_sys::Uint8Array::from(bytes).into()
+}
+
 fn js_message(e: wasm_bindgen::JsError) -> String {
     message(JsValue::from(e))
 }
@@ -57,7 +62,7 @@ pub async fn init(request: &str, kind: &str) {
     // Long evaluations hand the event loop a turn: without it a board's scores ran as one
     // task of more than 30 s and chromedriver gave up on the page.
     assert!(unsupervised_playground::pace::has_yielder());
-    web::load_dataset("mnist", MNIST)
+    web::load_dataset("mnist".into(), u8s(MNIST))
         .map_err(js_message)
         .expect("dataset");
 }
@@ -763,7 +768,7 @@ pub async fn generative_trains_saves_and_loads() {
     let fresh = web::create_session(vae.clone())
         .map_err(js_message)
         .unwrap();
-    let config = fresh.load(&bytes).map_err(js_message).unwrap();
+    let config = fresh.load(u8s(&bytes)).map_err(js_message).unwrap();
     assert_eq!(get(&config, "latent").as_f64(), Some(2.0));
     assert_eq!(fresh.step().map_err(js_message).unwrap(), 10.0);
     let again = group_pixels(&call(fresh.samples(4.0, seed())).await.unwrap(), "samples");
@@ -792,14 +797,14 @@ pub async fn generative_trains_saves_and_loads() {
             "checkpoint: it holds a model of the autoencoder method",
         ),
     ] {
-        let e = js_message(fresh.load(&file).expect_err("refused"));
+        let e = js_message(fresh.load(u8s(&file)).expect_err("refused"));
         assert!(e.starts_with(start), "{e:?} does not start with {start:?}");
     }
     let kept = group_pixels(&call(fresh.samples(4.0, seed())).await.unwrap(), "samples");
     assert_eq!(kept, samples, "a refused file changed the model");
 
     // The shipped pretrained VAE loads (its config, latent 16, comes with it) and samples.
-    let config = fresh.load(PRETRAINED_VAE).map_err(js_message).unwrap();
+    let config = fresh.load(u8s(PRETRAINED_VAE)).map_err(js_message).unwrap();
     assert_eq!(get(&config, "latent").as_f64(), Some(16.0));
     let strip = call(fresh.interpolate(a.clone(), b.clone(), JsValue::UNDEFINED))
         .await
@@ -914,21 +919,24 @@ pub async fn gans_train_save_and_load() {
     let fresh = web::create_session(gan.clone())
         .map_err(js_message)
         .unwrap();
-    fresh.load(&bytes.to_vec()).map_err(js_message).unwrap();
+    fresh
+        .load(bytes.clone().into())
+        .map_err(js_message)
+        .unwrap();
     let again = group_pixels(&call(fresh.samples(4.0, seed())).await.unwrap(), "samples");
     assert_eq!(again, samples, "the loaded GAN draws other samples");
     // What a file holds, without loading it (the page loads its dataset first).
-    let saved = web::checkpoint_config(PRETRAINED_GAN)
+    let saved = web::checkpoint_config(u8s(PRETRAINED_GAN))
         .map_err(js_message)
         .unwrap();
     assert_eq!(get(&saved, "method").as_string().as_deref(), Some("gan"));
     assert_eq!(get(&saved, "dataset").as_string().as_deref(), Some("mnist"));
-    let e = js_message(web::checkpoint_config(b"nonsense").expect_err("refused"));
+    let e = js_message(web::checkpoint_config(u8s(b"nonsense")).expect_err("refused"));
     assert!(
         e.starts_with("checkpoint: not a playground checkpoint"),
         "{e}"
     );
-    let config = fresh.load(PRETRAINED_GAN).map_err(js_message).unwrap();
+    let config = fresh.load(u8s(PRETRAINED_GAN)).map_err(js_message).unwrap();
     assert_eq!(get(&config, "noise").as_f64(), Some(32.0));
     assert!(fresh.step().map_err(js_message).unwrap() >= 1000.0);
     let pretrained = group_pixels(&call(fresh.samples(16.0, seed())).await.unwrap(), "samples");
@@ -979,12 +987,18 @@ pub async fn gans_train_save_and_load() {
     let before = group_pixels(&there, "translated");
     let bytes: js_sys::Uint8Array = call(session.save()).await.unwrap().dyn_into().unwrap();
     let fresh = web::create_session(cyclegan).map_err(js_message).unwrap();
-    fresh.load(&bytes.to_vec()).map_err(js_message).unwrap();
+    fresh
+        .load(bytes.clone().into())
+        .map_err(js_message)
+        .unwrap();
     let again = call(fresh.translations(3.0, 4.0, JsValue::UNDEFINED))
         .await
         .unwrap();
     assert_eq!(group_pixels(&again, "translated"), before);
-    fresh.load(PRETRAINED_CYCLEGAN).map_err(js_message).unwrap();
+    fresh
+        .load(u8s(PRETRAINED_CYCLEGAN))
+        .map_err(js_message)
+        .unwrap();
     let pretrained = call(fresh.translations(0.0, 2.0, JsValue::UNDEFINED))
         .await
         .unwrap();
@@ -1096,7 +1110,10 @@ pub async fn charlm_trains_reads_and_writes() {
     // Save -> load: the same text from the same seed.
     let bytes: js_sys::Uint8Array = call(session.save()).await.unwrap().dyn_into().unwrap();
     let fresh = web::create_session(config).map_err(js_message).unwrap();
-    fresh.load(&bytes.to_vec()).map_err(js_message).unwrap();
+    fresh
+        .load(bytes.clone().into())
+        .map_err(js_message)
+        .unwrap();
     let again = call(fresh.write("And God".into(), 20.0, options()))
         .await
         .unwrap()
@@ -1207,7 +1224,10 @@ pub async fn pixelcnn_trains_samples_and_inpaints() {
     }
     let bytes: js_sys::Uint8Array = call(session.save()).await.unwrap().dyn_into().unwrap();
     let fresh = web::create_session(config).map_err(js_message).unwrap();
-    fresh.load(&bytes.to_vec()).map_err(js_message).unwrap();
+    fresh
+        .load(bytes.clone().into())
+        .map_err(js_message)
+        .unwrap();
     let again = call(fresh.receptive_field(14.0, 14.0)).await.unwrap();
     assert_eq!(group_pixels(&again, "gradient"), gradient);
     session.dispose();
@@ -1275,7 +1295,10 @@ pub async fn mae_trains_and_reconstructs() {
     }
     let bytes: js_sys::Uint8Array = call(session.save()).await.unwrap().dyn_into().unwrap();
     let fresh = web::create_session(config).map_err(js_message).unwrap();
-    fresh.load(&bytes.to_vec()).map_err(js_message).unwrap();
+    fresh
+        .load(bytes.clone().into())
+        .map_err(js_message)
+        .unwrap();
     let again = call(fresh.reconstructions(0.0, 2.0, options()))
         .await
         .unwrap();

@@ -20,7 +20,7 @@ export class CharLmWidget extends PretrainedWidget {
       method: "charlm",
       fields: {
         context: number, embedding: number, heads: number, layers: number,
-        batch_size: number, learning_rate: number, seed: number,
+        batch_size: number, learning_rate: number, gradient_clip: number, seed: number,
       },
       plots: {
         bits_per_character: { color: "#2b6cb0", yMin: 0, format: (v) => v.toFixed(2) },

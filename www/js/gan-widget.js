@@ -25,7 +25,7 @@ export class GanWidget extends PretrainedWidget {
       fields: {
         dataset: text, batch_size: number, noise: number, loss: text,
         generator_learning_rate: number, discriminator_learning_rate: number,
-        discriminator_steps: number, seed: number,
+        gradient_clip: number, discriminator_steps: number, seed: number,
       },
       plots: {
         discriminator_loss: { color: "#2b6cb0" },

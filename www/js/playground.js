@@ -126,6 +126,9 @@ class WidgetElement extends HTMLElement {
     this.innerHTML = (await template(name)).replaceAll("{id}", this.id);
     const root = this.querySelector("section");
     root.dataset.key = this.id;
+    // Enter in a field must not submit (reload) the page; a listener, not an onsubmit
+    // attribute: the pages' Content-Security-Policy runs no inline script.
+    for (const form of root.querySelectorAll("form")) form.addEventListener("submit", (e) => e.preventDefault());
     // Every picture has a text alternative: its caption (plots replace it with their numbers).
     for (const canvas of root.querySelectorAll("canvas:not([aria-label])")) {
       const caption = canvas.closest("figure")?.querySelector("figcaption")?.textContent.trim();
