@@ -145,8 +145,8 @@ fn rotation_loss_falls_on_a_fixed_batch() {
 }
 
 /// `gradient_clip` reaches Adam: clipped to a norm far under Adam's epsilon (1e-8 per value),
-/// every update shrinks to almost nothing and the loss on the same batches stays where it
-/// started, while the unclipped run's falls. A bad value is refused naming the field.
+/// every update shrinks to almost nothing and the loss stays where it started, while the
+/// unclipped run's falls. A bad value is refused naming the field.
 #[test]
 fn gradient_clipping_reaches_the_optimizer() {
     let compute = Compute::cpu(None);
@@ -165,9 +165,10 @@ fn gradient_clipping_reaches_the_optimizer() {
         let later = pollster::block_on(session.report()).unwrap();
         (first.metric("loss").unwrap(), later.metric("loss").unwrap())
     };
+    // (The two first losses need not be equal: tests run in parallel and draw their inits
+    // from the same device's generator.)
     let (free0, free1) = loss_after_31(0.0);
     let (clip0, clip1) = loss_after_31(1e-12);
-    assert_eq!(free0, clip0, "the first loss comes before any update");
     assert!(free1 < 0.8 * free0, "unclipped: {free0} -> {free1}");
     assert!(
         (clip1 - clip0).abs() < 0.05 * clip0,
