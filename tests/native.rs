@@ -7,7 +7,7 @@ use unsupervised_playground::Error;
 use unsupervised_playground::backend::Compute;
 use unsupervised_playground::checkpoint::Checkpoint;
 use unsupervised_playground::data::{DatasetName, ImageSet, Split};
-use unsupervised_playground::methods::{MethodConfig, RotationConfig, TrainingData};
+use unsupervised_playground::methods::{MethodConfig, Report, RotationConfig, TrainingData};
 use unsupervised_playground::session::Session;
 
 #[test]
@@ -124,20 +124,31 @@ fn bad_configs_are_refused_naming_the_field() {
     }
 }
 
+/// Rotation at batch 8 and learning rate 3e-3 (`gradient_clip` as given) on 32 images: the
+/// report of its first step and the report of the 30 steps after it.
+fn first_step_and_30_more(
+    gradient_clip: f64,
+    data: &TrainingData,
+    compute: &Compute,
+) -> (Report, Report) {
+    let config = RotationConfig {
+        batch_size: 8,
+        learning_rate: 3e-3,
+        gradient_clip,
+        ..Default::default()
+    };
+    let mut session = Session::new(rotation(config), data, compute).unwrap();
+    session.train(1).unwrap();
+    let first = pollster::block_on(session.report()).unwrap();
+    session.train(30).unwrap();
+    (first, pollster::block_on(session.report()).unwrap())
+}
+
 #[test]
 fn rotation_loss_falls_on_a_fixed_batch() {
     let compute = Compute::cpu(None);
     let data = common::small_mnist(40, &compute);
-    let config = RotationConfig {
-        batch_size: 8,
-        learning_rate: 3e-3,
-        ..Default::default()
-    };
-    let mut session = Session::new(rotation(config), &data, &compute).unwrap();
-    session.train(1).unwrap();
-    let first = pollster::block_on(session.report()).unwrap();
-    session.train(30).unwrap();
-    let later = pollster::block_on(session.report()).unwrap();
+    let (first, later) = first_step_and_30_more(0.0, &data, &compute);
     let (l0, l1) = (first.metric("loss").unwrap(), later.metric("loss").unwrap());
     assert!(l0 > 1.2, "the first loss is near ln 4 = 1.386, got {l0}");
     assert!(l1 < 0.8 * l0, "loss did not fall: {l0} -> {l1}");
@@ -152,17 +163,7 @@ fn gradient_clipping_reaches_the_optimizer() {
     let compute = Compute::cpu(None);
     let data = common::small_mnist(40, &compute);
     let loss_after_31 = |gradient_clip: f64| {
-        let config = RotationConfig {
-            batch_size: 8,
-            learning_rate: 3e-3,
-            gradient_clip,
-            ..Default::default()
-        };
-        let mut session = Session::new(rotation(config), &data, &compute).unwrap();
-        session.train(1).unwrap();
-        let first = pollster::block_on(session.report()).unwrap();
-        session.train(30).unwrap();
-        let later = pollster::block_on(session.report()).unwrap();
+        let (first, later) = first_step_and_30_more(gradient_clip, &data, &compute);
         (first.metric("loss").unwrap(), later.metric("loss").unwrap())
     };
     // (The two first losses need not be equal: tests run in parallel and draw their inits
