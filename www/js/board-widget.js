@@ -3,6 +3,7 @@
 // the labelled fraction as a control. All maths is in Rust (`create_board`); this file draws.
 
 import { api, dataset } from "./wasm.js";
+import { cutOffByLoss, followBackend, showDeviceLost } from "./device-lost.js";
 import { Player, watchVisibility } from "./player.js";
 import { readHash, writeHash } from "./url-state.js";
 import { applyValues } from "./settings.js";
@@ -29,6 +30,8 @@ export class BoardWidget {
     });
     this.scores = null;
     this.scoring = false;
+    this.lost = null;
+    followBackend(this);
     this.key = root.dataset.key || "board";
     applyValues(this.form, readHash(this.key), `the page address (#${this.key}.…)`);
     this.buttons.run.addEventListener("click", () => this.run());
@@ -52,6 +55,7 @@ export class BoardWidget {
 
   /** A new board from the controls; shows a validation error instead. */
   async rebuild() {
+    this.started = true;
     this.pause();
     this.showError(null);
     this.setEnabled(false);
@@ -214,7 +218,33 @@ export class BoardWidget {
     this.showError(error);
   }
 
+  /**
+   * The GPU device is lost (wasm.js): stop, and offer the CPU. The board keeps no checkpoint (its
+   * fourteen short runs are one measurement): on the CPU it starts again.
+   */
+  deviceLost(lost) {
+    if (this.lost || !this.started) return;
+    this.lost = lost;
+    this.pause();
+    this.player?.dispose();
+    this.player = null;
+    this.board = null;
+    this.setEnabled(false);
+    this.showError(null);
+    this.hideLost = showDeviceLost(this.root, lost, "The board's runs start again on the CPU.");
+  }
+
+  /** The page now runs on the CPU: a new board there. */
+  async resumeOnCpu() {
+    if (!this.lost) return;
+    this.lost = null;
+    this.hideLost();
+    await this.rebuild();
+  }
+
   showError(error) {
+    // A call cut off by a lost device: the notice says it.
+    if (cutOffByLoss(this, error)) return;
     const box = this.root.querySelector(".error");
     box.hidden = !error;
     box.textContent = error ? String(error.message ?? error) : "";

@@ -2,8 +2,13 @@
 // step / reset loop, live plots, the example grid and the linear-probe table.
 // A widget for one method is a subclass that says which fields it has and how to draw its examples.
 // All maths is in Rust; this file only wires a session to the page.
+//
+// On a GPU a widget keeps its last checkpoint in the page (when training pauses, and every
+// CHECKPOINT_MS while it trains), so that a lost device loses little: the widget says so, and
+// "Continue on the CPU" rebuilds it there from that checkpoint (device-lost.js).
 
-import { api, dataset } from "./wasm.js";
+import { api, backendInfo, dataset } from "./wasm.js";
+import { cutOffByLoss, followBackend, showDeviceLost } from "./device-lost.js";
 import { Player, watchVisibility } from "./player.js";
 import { LinePlot } from "./plot.js";
 import { readHash, writeHash } from "./url-state.js";
@@ -14,6 +19,9 @@ export const text = (v) => v;
 export const number = (v) => Number(v);
 
 const pct = (v) => `${(v * 100).toFixed(1)}%`;
+/** How often a widget training on a GPU keeps a checkpoint (a read-back of its model). */
+const CHECKPOINT_MS = 15_000;
+
 /** Metrics shown as percentages (the others as plain numbers). */
 const PERCENT = new Set(["accuracy", "queue_filled"]);
 
@@ -51,6 +59,13 @@ export class MethodWidget {
     this.player = null;
     this.reports = 0;
     this.stepCount = 0;
+    // What a lost GPU device lets the widget go on from: `{ step, bytes }` (`bytes` null: the
+    // fresh model of the controls' seed), kept on a GPU only.
+    this.checkpoint = null;
+    this.checkpointAt = 0;
+    this.onGpu = false;
+    this.lost = null;
+    followBackend(this);
     this.onScreen = true;
     watchVisibility(root, (visible) => {
       this.onScreen = visible;
@@ -84,6 +99,7 @@ export class MethodWidget {
 
   /** (Re)create the session from the controls; shows a validation error instead of training. */
   async rebuild() {
+    this.started = true;
     this.pause();
     this.showError(null);
     this.setEnabled(false);
@@ -91,6 +107,7 @@ export class MethodWidget {
     writeHash(this.key, config, Object.keys(this.fields));
     try {
       const w = await api();
+      this.onGpu = (await backendInfo()).kind === "gpu";
       if (config.dataset) {
         // CLIP has no dataset: it draws its own captioned shapes.
         const done = this.showProgress(0);
@@ -115,6 +132,7 @@ export class MethodWidget {
       this.clearPlots();
       this.root.querySelector("table.probe").hidden = true;
       this.setEnabled(true);
+      this.keepCheckpoint({ step: 0, bytes: null });
       performance.mark(`${this.method}:ready`);
       await this.refreshExamples();
     } catch (error) {
@@ -143,7 +161,11 @@ export class MethodWidget {
 
   train() {
     if (!this.player) return;
-    if (this.player.playing) return this.pause();
+    if (this.player.playing) {
+      this.pause();
+      this.saveCheckpoint();
+      return;
+    }
     this.buttons.train.textContent = "Pause";
     this.player.play();
   }
@@ -156,6 +178,7 @@ export class MethodWidget {
   async step() {
     await this.player?.step();
     this.buttons.train.textContent = "Train";
+    this.saveCheckpoint();
   }
 
   async reset() {
@@ -163,6 +186,7 @@ export class MethodWidget {
     this.showError(null);
     try {
       await this.session.reset();
+      this.keepCheckpoint({ step: 0, bytes: null });
       this.clearPlots();
       await this.refreshExamples();
     } catch (error) {
@@ -227,6 +251,7 @@ export class MethodWidget {
       }
     }
     if (report.steps_per_second > 0) this.field("speed").textContent = report.steps_per_second.toFixed(1);
+    if (this.onGpu && performance.now() - this.checkpointAt > CHECKPOINT_MS) this.saveCheckpoint();
     // Redraw the examples every few reports: one more read-back, kept rare.
     if (++this.reports % 10 === 1) this.refreshExamples();
   }
@@ -249,7 +274,82 @@ export class MethodWidget {
     this.showError(error);
   }
 
+  /** On a GPU, keep `checkpoint` (`{ step, bytes }`) as what a lost device would go on from. */
+  keepCheckpoint(checkpoint) {
+    if (!this.onGpu) return;
+    this.checkpoint = checkpoint;
+    this.checkpointAt = performance.now();
+    this.root.dataset.checkpoint = checkpoint.step;
+  }
+
+  /**
+   * On a GPU, save the model into the page (one read-back; training goes on meanwhile). The
+   * step and the model are asked for in one go, so no training step falls between them.
+   */
+  async saveCheckpoint() {
+    if (!this.onGpu || !this.session || this.saving) return;
+    const session = this.session;
+    this.saving = true;
+    this.checkpointAt = performance.now();
+    try {
+      const [step, bytes] = await Promise.all([session.step(), session.save()]);
+      if (session === this.session) this.keepCheckpoint({ step, bytes });
+    } catch {
+      // A lost device (the notice says it) or a disposed session: the last checkpoint stays.
+    } finally {
+      this.saving = false;
+    }
+  }
+
+  /** The GPU device is lost (wasm.js): stop, and offer the CPU from the last checkpoint. */
+  deviceLost(lost) {
+    if (this.lost || !this.started) return;
+    this.lost = lost;
+    this.pause();
+    // Its model went with the device: the handle is only dropped (a call would fail).
+    this.player?.dispose();
+    this.player = null;
+    this.session = null;
+    this.setEnabled(false);
+    this.showError(null);
+    const from = this.checkpoint
+      ? `It goes on from step ${this.checkpoint.step}, its last checkpoint.`
+      : "It starts again.";
+    this.hideLost = showDeviceLost(this.root, lost,
+      `Training stopped at step ${this.stepCount}. ${from}`);
+  }
+
+  /** The page now runs on the CPU: rebuild there, from the last checkpoint. */
+  async resumeOnCpu() {
+    if (!this.lost) return;
+    const checkpoint = this.checkpoint;
+    this.lost = null;
+    this.checkpoint = null;
+    delete this.root.dataset.checkpoint;
+    this.hideLost();
+    if (!checkpoint) return this.start();
+    // Widgets skip drawing the fresh model that the checkpoint replaces.
+    this.starting = Boolean(checkpoint.bytes);
+    await this.rebuild();
+    this.starting = false;
+    if (this.session && checkpoint.bytes) await this.restore(checkpoint);
+  }
+
+  /** Load `checkpoint.bytes` (the model from the GPU) into the new session. */
+  async restore({ bytes }) {
+    try {
+      await this.session.load(bytes);
+      this.stepCount = await this.session.step();
+      this.field("step").textContent = this.stepCount;
+      await this.refreshExamples();
+    } catch (error) {
+      this.showError(error);
+    }
+  }
+
   showError(error) {
+    // A call cut off by a lost device: the notice says it.
+    if (cutOffByLoss(this, error)) return;
     const box = this.root.querySelector(".error");
     box.hidden = !error;
     box.textContent = error ? String(error.message ?? error) : "";

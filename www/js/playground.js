@@ -15,7 +15,7 @@
 // reaches (`loading="eager"` starts a widget at once). A tag that cannot start (an unknown
 // widget, a bad attribute) shows why in its place; the rest of the page goes on.
 
-import { backend } from "./wasm.js";
+import { backend, backendEvents } from "./wasm.js";
 import { query } from "./url-state.js";
 import { applyValues, currentSettings } from "./settings.js";
 import { PRESETS } from "./presets.js";
@@ -171,7 +171,13 @@ class WidgetElement extends HTMLElement {
         widget.showError?.(new Error(`could not start: ${error.message ?? error}`));
         return;
       }
-      await widget.start();
+      try {
+        await widget.start();
+      } catch (error) {
+        // Said in place; the widgets after it in the queue still start.
+        widget.showError?.(error);
+        return;
+      }
       this.dataset.ready = "yes";
     });
   }
@@ -289,16 +295,26 @@ class BackendElement extends HTMLElement {
     this.setAttribute("role", "status");
     this.dataset.state = "loading";
     this.textContent = "Starting…";
+    backendEvents.addEventListener("lost", ({ detail }) => {
+      this.dataset.state = "lost";
+      this.textContent = `The GPU device was lost${detail.message ? ` (${detail.message})` : ""}: training stopped. ` +
+        "Each widget can continue on the CPU.";
+    });
+    backendEvents.addEventListener("changed", ({ detail }) => this.show(detail));
     try {
-      const info = await startBackend();
-      this.dataset.state = info.kind;
-      this.textContent = info.kind === "gpu"
-        ? `Training on the GPU${info.worker ? " (in a worker)" : ""}: ${info.description}`
-        : `Training on the CPU${info.worker ? " (in a worker)" : ""}${info.fallback_reason ? `: ${info.fallback_reason}` : ""}`;
+      this.show(await startBackend());
     } catch (error) {
       this.dataset.state = "error";
       this.textContent = `Could not start: ${error.message ?? error}`;
     }
+  }
+
+  show(info) {
+    if (this.dataset.state === "lost" && info.kind === "gpu") return;
+    this.dataset.state = info.kind;
+    this.textContent = info.kind === "gpu"
+      ? `Training on the GPU${info.worker ? " (in a worker)" : ""}: ${info.description}`
+      : `Training on the CPU${info.worker ? " (in a worker)" : ""}${info.fallback_reason ? `: ${info.fallback_reason}` : ""}`;
   }
 }
 

@@ -89,6 +89,17 @@ export class PretrainedWidget extends MethodWidget {
     this.field("step").textContent = this.stepCount;
     this.el("model-status").textContent = `${label}, trained ${this.stepCount} steps`;
     this.showError(null);
+    this.keepCheckpoint({ step: this.stepCount, bytes });
+  }
+
+  /** After a lost GPU device: the model as it was at the last checkpoint. */
+  async restore({ bytes }) {
+    try {
+      await this.loadBytes(bytes, "the last checkpoint from the GPU");
+      await this.refreshExamples();
+    } catch (error) {
+      this.showError(error);
+    }
   }
 
   async download() {

@@ -6,8 +6,14 @@
 // it handed out earlier, and replies `{ id, value }`, `{ id, handle }` (a new Session / Board)
 // or `{ id, error }`. Messages run in order; an async method (an evaluation) gives the worker's
 // event loop turns as it goes, exactly as it gives them to the page on the main thread.
+// If the GPU device is lost, the worker says `{ lost: { reason, message } }` (its models are gone
+// with the device; the page ends this worker and offers to go on on the CPU, see wasm.js).
 
 import init, * as wasm from "../unsupervised-playground.js";
+import { watchGpuDevices } from "./gpu-watch.js";
+
+// Before `init_backend` asks for the device.
+watchGpuDevices((lost) => self.postMessage({ lost }));
 
 const ready = init();
 const objects = new Map([[0, wasm]]);
