@@ -3,7 +3,7 @@
 // the labelled fraction as a control. All maths is in Rust (`create_board`); this file draws.
 
 import { api, dataset } from "./wasm.js";
-import { cutOffByLoss, followBackend, showDeviceLost } from "./device-lost.js";
+import { cutOffByLoss, followBackend, stopOnLoss } from "./device-lost.js";
 import { Player, watchVisibility } from "./player.js";
 import { readHash, writeHash } from "./url-state.js";
 import { applyValues } from "./settings.js";
@@ -223,15 +223,7 @@ export class BoardWidget {
    * fourteen short runs are one measurement): on the CPU it starts again.
    */
   deviceLost(lost) {
-    if (this.lost || !this.started) return;
-    this.lost = lost;
-    this.pause();
-    this.player?.dispose();
-    this.player = null;
-    this.board = null;
-    this.setEnabled(false);
-    this.showError(null);
-    this.hideLost = showDeviceLost(this.root, lost, "The board's runs start again on the CPU.");
+    if (stopOnLoss(this, lost, "The board's runs start again on the CPU.")) this.board = null;
   }
 
   /** The page now runs on the CPU: a new board there. */

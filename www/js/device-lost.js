@@ -14,6 +14,23 @@ export function followBackend(widget) {
 }
 
 /**
+ * Stop `widget` (a method widget or the board) after a lost device and show the notice, `said`
+ * telling what it goes on from. False if it had not started or was stopped already. The player
+ * goes (the caller drops its model handle too: any call on it would fail).
+ */
+export function stopOnLoss(widget, lost, said) {
+  if (widget.lost || !widget.started) return false;
+  widget.lost = lost;
+  widget.pause();
+  widget.player?.dispose();
+  widget.player = null;
+  widget.setEnabled(false);
+  widget.showError(null);
+  widget.hideLost = showDeviceLost(widget.root, lost, said);
+  return true;
+}
+
+/**
  * Whether `error` is a call cut off by a lost device, which the notice says (not the widget's
  * error box). A widget that was still starting when the device went shows the notice now.
  */

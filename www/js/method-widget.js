@@ -8,7 +8,7 @@
 // "Continue on the CPU" rebuilds it there from that checkpoint (device-lost.js).
 
 import { api, backendInfo, dataset } from "./wasm.js";
-import { cutOffByLoss, followBackend, showDeviceLost } from "./device-lost.js";
+import { cutOffByLoss, followBackend, stopOnLoss } from "./device-lost.js";
 import { Player, watchVisibility } from "./player.js";
 import { LinePlot } from "./plot.js";
 import { readHash, writeHash } from "./url-state.js";
@@ -133,6 +133,8 @@ export class MethodWidget {
       this.root.querySelector("table.probe").hidden = true;
       this.setEnabled(true);
       this.keepCheckpoint({ step: 0, bytes: null });
+      // Posted before any click can post a step (the buttons only now came on).
+      if (this.onGpu) this.warmUp();
       performance.mark(`${this.method}:ready`);
       await this.refreshExamples();
     } catch (error) {
@@ -274,6 +276,19 @@ export class MethodWidget {
     this.showError(error);
   }
 
+  /**
+   * On a GPU a step's first run compiles its shaders (on SwiftShader up to 2 s for the MAE). Run
+   * one step now and undo it (`reset` rebuilds the model from its seed), while the reader reads, so
+   * that pressing Train does not wait for the compiler. The three calls go out together, so nothing
+   * the page asks meanwhile falls between them; a Train pressed at once queues behind them.
+   */
+  warmUp() {
+    const session = this.session;
+    Promise.all([session.train(1), session.report(), session.reset()]).catch(() => {
+      // Whatever failed fails again on the next call, which says it (a lost device: the notice).
+    });
+  }
+
   /** On a GPU, keep `checkpoint` (`{ step, bytes }`) as what a lost device would go on from. */
   keepCheckpoint(checkpoint) {
     if (!this.onGpu) return;
@@ -303,20 +318,10 @@ export class MethodWidget {
 
   /** The GPU device is lost (wasm.js): stop, and offer the CPU from the last checkpoint. */
   deviceLost(lost) {
-    if (this.lost || !this.started) return;
-    this.lost = lost;
-    this.pause();
-    // Its model went with the device: the handle is only dropped (a call would fail).
-    this.player?.dispose();
-    this.player = null;
-    this.session = null;
-    this.setEnabled(false);
-    this.showError(null);
     const from = this.checkpoint
       ? `It goes on from step ${this.checkpoint.step}, its last checkpoint.`
       : "It starts again.";
-    this.hideLost = showDeviceLost(this.root, lost,
-      `Training stopped at step ${this.stepCount}. ${from}`);
+    if (stopOnLoss(this, lost, `Training stopped at step ${this.stepCount}. ${from}`)) this.session = null;
   }
 
   /** The page now runs on the CPU: rebuild there, from the last checkpoint. */
