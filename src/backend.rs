@@ -82,14 +82,14 @@ pub fn decide(request: BackendRequest, probe: &AdapterProbe) -> Result<Decision>
     let missing = if !probe.api_present {
         Some("this browser has no WebGPU (navigator.gpu is missing)".to_string())
     } else if !probe.adapter {
-        Some("WebGPU is present but no GPU adapter was found".to_string())
+        Some("the browser found no GPU adapter for WebGPU".to_string())
     } else {
         None
     };
     match (request, missing) {
         (BackendRequest::Cpu, _) => Ok(Decision::Cpu(None)),
         (BackendRequest::Webgpu, Some(why)) => {
-            Err(Error::Device(format!("WebGPU was requested but {why}")))
+            Err(Error::Device(format!("WebGPU was requested, but {why}")))
         }
         (BackendRequest::Webgpu, None) => Ok(Decision::Gpu),
         (BackendRequest::Auto, Some(why)) => Ok(Decision::Cpu(Some(format!(
