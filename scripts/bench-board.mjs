@@ -19,13 +19,13 @@ const browser = await launch();
 const page = await browser.newPage();
 await page.goto(`${server.url}?backend=${BACKEND}#board.steps=${STEPS}&board.fraction=0.1`);
 await page.locator("#board").scrollIntoViewIfNeeded(); // widgets start when they come near the screen
-await page.waitForFunction(() => !document.querySelector('#board button[data-action="run"]').disabled,
+await page.waitForFunction(() => !document.getElementById("board").shadowRoot.querySelector('button[data-action="run"]').disabled,
   null, { timeout: 600_000 });
 console.log(await page.textContent("#backend"));
 const pressed = Date.now();
 await page.click('#board button[data-action="run"]');
 // Training ends when scoring starts (the status names what is being scored).
-await page.waitForFunction(() => /^Scoring/.test(document.querySelector('#board [data-field="status"]').textContent),
+await page.waitForFunction(() => /^Scoring/.test(document.getElementById("board").shadowRoot.querySelector('[data-field="status"]').textContent),
   null, { timeout: 3_600_000, polling: 100 });
 const trained = Date.now();
 await page.waitForSelector("#board table.board:not([hidden])", { timeout: 3_600_000 });
@@ -38,8 +38,8 @@ for (const fraction of ["0.01", "1", "0.1"]) {
   const labelled = { "0.01": "80", "0.1": "800", "1": "8000" }[fraction];
   const t = Date.now();
   await page.selectOption('#board select[name="fraction"]', fraction);
-  await page.waitForFunction((n) => document.querySelector('#board [data-field="labelled"]').textContent === n &&
-    !document.querySelector('#board button[data-action="run"]').disabled, labelled, { timeout: 3_600_000, polling: 100 });
+  await page.waitForFunction((n) => document.getElementById("board").shadowRoot.querySelector('[data-field="labelled"]').textContent === n &&
+    !document.getElementById("board").shadowRoot.querySelector('button[data-action="run"]').disabled, labelled, { timeout: 3_600_000, polling: 100 });
   console.log(`re-scoring at ${fraction} (${labelled} labels): ${((Date.now() - t) / 1000).toFixed(1)} s`);
 }
 for (const r of rows) console.log(`  ${r.join(" | ")}`);

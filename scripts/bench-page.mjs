@@ -44,7 +44,7 @@ for (const backend of ["cpu", "webgpu"]) {
     // A widget that loads pretrained weights at start pauses while it loads them: press Train
     // once they are in (the step count then continues from the pretrained model's).
     await page.waitForFunction((w) => {
-      const status = document.querySelector(`#${w} [data-model-status]`);
+      const status = document.getElementById(w).shadowRoot.querySelector("[data-model-status]");
       return !status || /trained/.test(status.textContent);
     }, WIDGET, { timeout: 600_000 });
     await page.waitForTimeout(READ * 1000);
@@ -54,7 +54,8 @@ for (const backend of ["cpu", "webgpu"]) {
     const t0 = Date.now();
     const stepField = `#${WIDGET} [data-field="step"]`;
     const s0 = Number(await page.textContent(stepField));
-    await page.waitForFunction(([sel, n]) => Number(document.querySelector(sel).textContent) >= n, [stepField, s0 + STEPS], { timeout: 600_000, polling: 100 });
+    await page.waitForFunction(([w, n]) => Number(document.getElementById(w).shadowRoot.querySelector('[data-field="step"]').textContent) >= n,
+      [WIDGET, s0 + STEPS], { timeout: 600_000, polling: 100 });
     const steps = Number(await page.textContent(stepField)) - s0;
     rates.push(steps / ((Date.now() - t0) / 1000));
     const marks = await page.evaluate((w) => ({

@@ -39,6 +39,24 @@ fn a_truncated_shipped_file_gives_a_clear_error() {
     assert!(err.to_string().starts_with("mnist.upgd: "), "{err}");
 }
 
+/// Every setting a method names as shaping its network is a field of its config: a misspelt
+/// name would let a page's setting change the network a pretrained model's weights belong to.
+#[test]
+fn architecture_settings_are_config_fields() {
+    for name in MethodConfig::NAMES {
+        let config = MethodConfig::default_for(name).unwrap();
+        let json = serde_json::to_value(&config).unwrap();
+        for field in config.architecture() {
+            assert!(
+                json.get(field).is_some(),
+                "{name}: {field:?} is not a field of its config"
+            );
+        }
+    }
+    let vae = MethodConfig::default_for("vae").unwrap();
+    assert_eq!(vae.architecture(), ["latent", "conditional"]);
+}
+
 fn rotation(config: RotationConfig) -> MethodConfig {
     MethodConfig::Rotation(config)
 }

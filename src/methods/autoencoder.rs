@@ -64,6 +64,10 @@ impl Default for AutoencoderConfig {
 }
 
 impl AutoencoderConfig {
+    /// The settings that shape the network (a checkpoint's values for them stand on load;
+    /// see [`MethodConfig::architecture`](super::MethodConfig::architecture)).
+    pub const ARCHITECTURE: &'static [&'static str] = &["latent"];
+
     /// Check every field; the error names the field.
     pub fn validate(&self, data: &TrainingData) -> Result<()> {
         validate_dataset(self.dataset, data)?;

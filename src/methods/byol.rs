@@ -80,6 +80,11 @@ impl Default for ByolConfig {
 }
 
 impl ByolConfig {
+    /// The settings that shape the network (a checkpoint's values for them stand on load;
+    /// see [`MethodConfig::architecture`](super::MethodConfig::architecture)).
+    // Without the predictor the online network has one network fewer.
+    pub const ARCHITECTURE: &'static [&'static str] = &["projection", "predictor"];
+
     /// Check every field; the error names the field.
     pub fn validate(&self, data: &TrainingData) -> Result<()> {
         validate_dataset(self.dataset, data)?;

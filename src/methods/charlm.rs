@@ -86,6 +86,12 @@ impl Default for CharLmConfig {
 }
 
 impl CharLmConfig {
+    /// The settings that shape the network (a checkpoint's values for them stand on load;
+    /// see [`MethodConfig::architecture`](super::MethodConfig::architecture)).
+    // `heads` changes no weight's shape, but weights trained with one split of the
+    // embedding into heads mean nothing with another.
+    pub const ARCHITECTURE: &'static [&'static str] = &["context", "embedding", "heads", "layers"];
+
     /// Check every field; the error names the field.
     pub fn validate(&self) -> Result<()> {
         validate_range("context", self.context, 2, MAX_CONTEXT)?;

@@ -94,6 +94,10 @@ impl Default for ClipConfig {
 }
 
 impl ClipConfig {
+    /// The settings that shape the network (a checkpoint's values for them stand on load;
+    /// see [`MethodConfig::architecture`](super::MethodConfig::architecture)).
+    pub const ARCHITECTURE: &'static [&'static str] = &["embedding"];
+
     /// Check every field; the error names the field.
     pub fn validate(&self) -> Result<()> {
         let captions = ShapeCaption::split(false).len();

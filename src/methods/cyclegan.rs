@@ -103,6 +103,10 @@ impl Default for CycleGanConfig {
 }
 
 impl CycleGanConfig {
+    /// The settings that shape the network (a checkpoint's values for them stand on load;
+    /// see [`MethodConfig::architecture`](super::MethodConfig::architecture)).
+    pub const ARCHITECTURE: &'static [&'static str] = &[];
+
     /// Check every field; the error names the field.
     pub fn validate(&self, data: &TrainingData) -> Result<()> {
         validate_dataset(self.dataset, data)?;

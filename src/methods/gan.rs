@@ -99,6 +99,10 @@ impl Default for GanConfig {
 }
 
 impl GanConfig {
+    /// The settings that shape the network (a checkpoint's values for them stand on load;
+    /// see [`MethodConfig::architecture`](super::MethodConfig::architecture)).
+    pub const ARCHITECTURE: &'static [&'static str] = &["noise"];
+
     /// Check every field; the error names the field.
     pub fn validate(&self, data: &TrainingData) -> Result<()> {
         validate_dataset(self.dataset, data)?;

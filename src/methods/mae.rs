@@ -136,6 +136,19 @@ pub fn visible_patches(patches: usize, mask_ratio: f64) -> Result<usize> {
 }
 
 impl MaeConfig {
+    /// The settings that shape the network (a checkpoint's values for them stand on load;
+    /// see [`MethodConfig::architecture`](super::MethodConfig::architecture)).
+    // `heads` changes no weight's shape, but weights trained with one split of the
+    // embedding into heads mean nothing with another.
+    pub const ARCHITECTURE: &'static [&'static str] = &[
+        "patch",
+        "embedding",
+        "heads",
+        "layers",
+        "decoder_embedding",
+        "decoder_layers",
+    ];
+
     /// Check every field; the error names the field.
     pub fn validate(&self, data: &TrainingData) -> Result<()> {
         validate_dataset(self.dataset, data)?;

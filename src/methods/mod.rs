@@ -221,6 +221,28 @@ impl MethodConfig {
         }
     }
 
+    /// The settings that shape the method's networks. A checkpoint's values for these always
+    /// stand when it is loaded (its weights fit no other), while every other setting (seed,
+    /// learning rate, batch size, a loss weight) may be chosen anew by the page that loads it.
+    pub fn architecture(&self) -> &'static [&'static str] {
+        match self {
+            MethodConfig::Rotation(_) => RotationConfig::ARCHITECTURE,
+            MethodConfig::Jigsaw(_) => JigsawConfig::ARCHITECTURE,
+            MethodConfig::DeepCluster(_) => DeepClusterConfig::ARCHITECTURE,
+            MethodConfig::SimClr(_) => SimClrConfig::ARCHITECTURE,
+            MethodConfig::Moco(_) => MocoConfig::ARCHITECTURE,
+            MethodConfig::Byol(_) => ByolConfig::ARCHITECTURE,
+            MethodConfig::Clip(_) => ClipConfig::ARCHITECTURE,
+            MethodConfig::Autoencoder(_) => AutoencoderConfig::ARCHITECTURE,
+            MethodConfig::Vae(_) => VaeConfig::ARCHITECTURE,
+            MethodConfig::Gan(_) => GanConfig::ARCHITECTURE,
+            MethodConfig::CycleGan(_) => CycleGanConfig::ARCHITECTURE,
+            MethodConfig::CharLm(_) => CharLmConfig::ARCHITECTURE,
+            MethodConfig::PixelCnn(_) => PixelCnnConfig::ARCHITECTURE,
+            MethodConfig::Mae(_) => MaeConfig::ARCHITECTURE,
+        }
+    }
+
     /// The shipped dataset the method trains on; `None` for CLIP, which draws its own
     /// captioned shapes.
     pub fn dataset(&self) -> Option<DatasetName> {

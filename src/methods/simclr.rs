@@ -72,6 +72,10 @@ impl Default for SimClrConfig {
 pub const MAX_PROJECTION: usize = 1024;
 
 impl SimClrConfig {
+    /// The settings that shape the network (a checkpoint's values for them stand on load;
+    /// see [`MethodConfig::architecture`](super::MethodConfig::architecture)).
+    pub const ARCHITECTURE: &'static [&'static str] = &["projection"];
+
     /// Check every field; the error names the field.
     pub fn validate(&self, data: &TrainingData) -> Result<()> {
         validate_dataset(self.dataset, data)?;

@@ -152,6 +152,37 @@ pub fn method_config(value: &JsValue) -> Result<MethodConfig> {
     MethodConfig::from_fields(&method, Js(rest.into()))
 }
 
+/// A checkpoint's config with the page's `settings` (an object of fields, as in
+/// `create_session`, without `method`) laid over it, except the fields that shape the network
+/// ([`MethodConfig::architecture`]): those stay the checkpoint's, which the caller sees in the
+/// config returned. `undefined` or `null` settings: the checkpoint's config as it is. The result
+/// is checked exactly like `create_session`'s config.
+pub fn settings_over(saved: &MethodConfig, settings: &JsValue) -> Result<MethodConfig> {
+    if settings.is_undefined() || settings.is_null() {
+        return Ok(saved.clone());
+    }
+    require_object(settings, "settings")?;
+    let merged = saved
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|e| Error::config("settings", format!("could not read the saved config: {e}")))?;
+    let keep = saved.architecture();
+    for key in Object::keys(settings.unchecked_ref::<Object>()).iter() {
+        let name = key.as_string().unwrap_or_default();
+        if name == "method" {
+            return Err(Error::config(
+                "settings.method",
+                "a checkpoint's method cannot change; load it into a session of that method",
+            ));
+        }
+        if keep.contains(&name.as_str()) {
+            continue;
+        }
+        let value = Reflect::get(settings, &key).unwrap_or(JsValue::UNDEFINED);
+        let _ = Reflect::set(&merged, &key, &value);
+    }
+    method_config(&merged)
+}
+
 /// `{ dataset, steps, seed, k }` into a [`BoardConfig`] (missing fields take their defaults).
 pub fn board_config(value: &JsValue) -> Result<BoardConfig> {
     if value.is_undefined() || value.is_null() {

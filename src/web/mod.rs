@@ -31,7 +31,7 @@ mod reference;
 pub use board::{Board, create_board};
 pub use reference::{ReferenceBenchmark, create_reference_benchmark};
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -56,11 +56,30 @@ struct Page {
 
 thread_local! {
     static PAGE: RefCell<Page> = RefCell::new(Page::default());
+    /// How many objects behind handles are alive (see [`Live`]).
+    static LIVE: Cell<usize> = const { Cell::new(0) };
+}
+
+/// An object counted while it lives: `memory_usage().objects`, so that a page can check that
+/// the widgets it removed freed their sessions.
+struct Live<T>(T);
+
+impl<T> Live<T> {
+    fn new(value: T) -> Self {
+        LIVE.with(|n| n.set(n.get() + 1));
+        Live(value)
+    }
+}
+
+impl<T> Drop for Live<T> {
+    fn drop(&mut self) {
+        LIVE.with(|n| n.set(n.get().saturating_sub(1)));
+    }
 }
 
 /// A Rust object a JavaScript wrapper owns (a session, a board): shared with the futures its
 /// calls return, borrowed one call at a time, emptied by `dispose()`.
-struct Handle<T>(Rc<RefCell<Option<T>>>);
+struct Handle<T>(Rc<RefCell<Option<Live<T>>>>);
 
 impl<T> Clone for Handle<T> {
     fn clone(&self) -> Self {
@@ -70,7 +89,7 @@ impl<T> Clone for Handle<T> {
 
 impl<T> Handle<T> {
     fn new(value: T) -> Self {
-        Handle(Rc::new(RefCell::new(Some(value))))
+        Handle(Rc::new(RefCell::new(Some(Live::new(value)))))
     }
 
     /// Run `f` on the object; an error while another call holds it, or after `dispose()`.
@@ -78,7 +97,7 @@ impl<T> Handle<T> {
         let mut guard = self.0.try_borrow_mut().map_err(|_| {
             Error::Device("this object is busy in another call; await it first".into())
         })?;
-        f(guard.as_mut().ok_or(Error::Freed)?)
+        f(&mut guard.as_mut().ok_or(Error::Freed)?.0)
     }
 
     /// Free the object now (idempotent).
@@ -270,16 +289,19 @@ pub fn methods() -> Result<JsValue, JsError> {
     to_js(&config::defaults())
 }
 
-/// The page's memory, for the memory benchmark: `{ wasm_bytes, gpu }`. `wasm_bytes` is the size
-/// of the module's linear memory (the wasm heap; it grows and never shrinks, so a leak shows as
-/// growth). `gpu` is `{ allocations, bytes_in_use, bytes_reserved }` from the GPU allocator, or
-/// `null` on the CPU backend (whose tensors live in the wasm heap) or before `init_backend`.
+/// The page's memory, for the memory benchmark: `{ wasm_bytes, gpu, objects }`. `wasm_bytes` is
+/// the size of the module's linear memory (the wasm heap; it grows and never shrinks, so a leak
+/// shows as growth). `gpu` is `{ allocations, bytes_in_use, bytes_reserved }` from the GPU
+/// allocator, or `null` on the CPU backend (whose tensors live in the wasm heap) or before
+/// `init_backend`. `objects` counts the sessions, boards and benchmarks alive (made and not yet
+/// disposed or collected).
 #[wasm_bindgen]
 pub fn memory_usage() -> Result<JsValue, JsError> {
     #[derive(Serialize)]
     struct Usage {
         wasm_bytes: u32,
         gpu: Option<crate::backend::GpuMemory>,
+        objects: usize,
     }
     let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
     let wasm_bytes = memory
@@ -287,7 +309,12 @@ pub fn memory_usage() -> Result<JsValue, JsError> {
         .unchecked_into::<js_sys::ArrayBuffer>()
         .byte_length();
     let gpu = PAGE.with_borrow(|page| page.compute.as_ref().and_then(Compute::gpu_memory));
-    to_js(&Usage { wasm_bytes, gpu })
+    let objects = LIVE.with(Cell::get);
+    to_js(&Usage {
+        wasm_bytes,
+        gpu,
+        objects,
+    })
 }
 
 fn current_compute() -> Result<Compute> {
@@ -476,11 +503,17 @@ impl Session {
     }
 
     /// Load a checkpoint file saved by `save()` (or shipped, `pretrained/*.upck`) for this
-    /// session's method; its config comes with it. Returns the config now in force. A corrupt,
-    /// truncated, newer or other-method file is an error and the current model is kept.
-    pub fn load(&self, bytes: JsValue) -> Result<JsValue, JsError> {
+    /// session's method; its config comes with it. `settings` (optional: an object of config
+    /// fields, as in `create_session`) replaces the saved ones, except those that shape the
+    /// network, which stay the checkpoint's (`latent`, `layers`, ...): a page's own choice of
+    /// seed or learning rate wins over the file's. Returns the config now in force, so a caller
+    /// sees which of its settings were kept from the model. A corrupt, truncated, newer or
+    /// other-method file, or a bad setting, is an error and the current model is kept.
+    pub fn load(&self, bytes: JsValue, settings: JsValue) -> Result<JsValue, JsError> {
         let bytes = config::bytes("bytes", &bytes).map_err(js_error)?;
-        let checkpoint = crate::checkpoint::Checkpoint::decode(&bytes).map_err(js_error)?;
+        let mut checkpoint = crate::checkpoint::Checkpoint::decode(&bytes).map_err(js_error)?;
+        checkpoint.config =
+            config::settings_over(&checkpoint.config, &settings).map_err(js_error)?;
         let compute = current_compute().map_err(js_error)?;
         let data = checkpoint
             .config

@@ -18,7 +18,7 @@ test("the board trains every method, scores each next to the baselines, and re-s
   const { page, errors, foreign } = await openPage(ctx.browser, ctx.server, "#board.steps=20&board.fraction=0.01", { widgets: ["board"] });
   const board = page.locator("#board");
   const run = board.locator('button[data-action="run"]');
-  await page.waitForFunction(() => !document.querySelector('#board button[data-action="run"]').disabled,
+  await page.waitForFunction(() => !inWidget("board", 'button[data-action="run"]').disabled,
     null, { timeout: 300_000 });
   const started = Date.now();
   await run.click();
@@ -34,7 +34,7 @@ test("the board trains every method, scores each next to the baselines, and re-s
   // More labels: only the probes are fitted again, and every probe does at least as well.
   const rescored = Date.now();
   await board.locator('select[name="fraction"]').selectOption("0.1");
-  await page.waitForFunction(() => document.querySelector('#board [data-field="labelled"]').textContent === "800",
+  await page.waitForFunction(() => inWidget("board", '[data-field="labelled"]').textContent === "800",
     null, { timeout: 600_000 });
   console.log(`re-scored (10% labels) in ${((Date.now() - rescored) / 1000).toFixed(1)} s`);
   const more = await rows(page);

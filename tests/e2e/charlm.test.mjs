@@ -20,8 +20,8 @@ async function barsRedrawn(page, since) {
 
 test("GPT: pretrained next-character bars as you type, writing, training, held-out bits", { timeout: 900_000 }, async () => {
   const { page, errors, foreign } = await openPage(ctx.browser, ctx.server, "", { widgets: ["charlm"] });
-  await page.waitForFunction(() => /trained/.test(document.querySelector("#charlm [data-model-status]").textContent)
-    && document.querySelector("#charlm canvas[data-bars]").dataset.top,
+  await page.waitForFunction(() => /trained/.test(inWidget("charlm", "[data-model-status]").textContent)
+    && inWidget("charlm", "canvas[data-bars]").dataset.top,
     null, { timeout: 300_000, polling: 200 });
   const first = await page.evaluate(() => performance.getEntriesByName("charlm:bars").at(-1).startTime);
   console.log(`page load -> first next-character bars (pretrained GPT): ${(first / 1000).toFixed(2)} s`);
@@ -38,7 +38,7 @@ test("GPT: pretrained next-character bars as you type, writing, training, held-o
 
   // Write 300 characters at temperature 0.8.
   await page.locator("#charlm [data-write]").click();
-  await page.waitForFunction(() => document.querySelector("#charlm [data-written]").dataset.length === "300",
+  await page.waitForFunction(() => inWidget("charlm", "[data-written]").dataset.length === "300",
     null, { timeout: 300_000 });
   console.log(`written: ${(await page.locator("#charlm [data-written]").textContent()).slice(0, 200)}…`);
 

@@ -21,12 +21,12 @@ test("CLIP: images find their captions, typed captions classify unseen pairs", {
   // Train on to 300 steps, where unseen pairs are mostly recognised (the screenshot shows it).
   const train = page.locator('#clip button[data-action="train"]');
   await train.click();
-  await page.waitForFunction(() => Number(document.querySelector('#clip [data-field="step"]').textContent) >= 300,
+  await page.waitForFunction(() => Number(inWidget("clip", '[data-field="step"]').textContent) >= 300,
     null, { timeout: 600_000, polling: 500 });
   await train.click(); // pause
   console.log(`step 300: ${since()}`);
   // The image-caption matrix: 8 rows, most images on their own caption by now.
-  await page.waitForFunction(() => Number(document.querySelector("#clip canvas[data-grid]").dataset.right) >= 4,
+  await page.waitForFunction(() => Number(inWidget("clip", "canvas[data-grid]").dataset.right) >= 4,
     null, { timeout: 120_000, polling: 500 });
 
   // Zero-shot by typed captions: the four unseen pairs, and two trained ones as distractors.
@@ -34,7 +34,7 @@ test("CLIP: images find their captions, typed captions classify unseen pairs", {
   await captions.fill("a red circle\na green square\na blue triangle\na yellow cross\na red square\na blue circle");
   await page.locator('#clip button[data-action="classify"]').click();
   const zeroShot = page.locator('#clip [data-field="zero_shot_accuracy"]');
-  await page.waitForFunction(() => document.querySelector('#clip [data-field="zero_shot_accuracy"]').dataset.value,
+  await page.waitForFunction(() => inWidget("clip", '[data-field="zero_shot_accuracy"]').dataset.value,
     null, { timeout: 120_000, polling: 250 });
   const picked = Number(await zeroShot.getAttribute("data-value"));
   console.log(`zero-shot on 8 unseen images: ${await zeroShot.textContent()}`);

@@ -53,10 +53,10 @@ test("MoCo: the queue fills with real keys and queries find their keys", { timeo
 test("BYOL: trains with its collapse monitor plotted; the switches reach the config", { timeout: 900_000 }, async () => {
   const { page, errors, foreign } = await openPage(ctx.browser, ctx.server, "#byol.batch_size=32", { widgets: ["byol"] });
   const train = page.locator('#byol button[data-action="train"]');
-  await page.waitForFunction(() => !document.querySelector('#byol button[data-action="train"]').disabled,
+  await page.waitForFunction(() => !inWidget("byol", 'button[data-action="train"]').disabled,
     null, { timeout: 300_000 });
   await train.click();
-  await page.waitForFunction(() => Number(document.querySelector('#byol [data-field="step"]').textContent) >= 40,
+  await page.waitForFunction(() => Number(inWidget("byol", '[data-field="step"]').textContent) >= 40,
     null, { timeout: 600_000, polling: 500 });
   await train.click(); // pause
   const metric = async (name) => Number(await page.locator(`#byol [data-metric="${name}"]`).getAttribute("data-value"));

@@ -7,7 +7,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { useBrowser, watchPage } from "./harness.mjs";
+import { useBrowser, watchPage, defineInWidget } from "./harness.mjs";
 
 const ctx = useBrowser();
 
@@ -20,10 +20,14 @@ function recordViolations() {
   document.addEventListener("securitypolicyviolation", (e) => window.violations.push(`${e.violatedDirective}: ${e.blockedURI}`));
 }
 
-/** What a page holds that a strict policy would block: inline scripts, styles and handlers. */
+/**
+ * What a page holds that a strict policy would block: inline scripts, styles and handlers, in
+ * the page and in every widget's shadow root.
+ */
 function inlineCode() {
   const found = [];
-  for (const e of document.querySelectorAll("*")) {
+  const all = (root) => [...root.querySelectorAll("*")].flatMap((e) => [e, ...(e.shadowRoot ? all(e.shadowRoot) : [])]);
+  for (const e of all(document)) {
     if (e.localName === "script" && !e.src) found.push("an inline <script>");
     if (e.localName === "style") found.push("a <style> element");
     if (e.hasAttribute("style")) found.push(`a style attribute on <${e.localName}>`);
@@ -42,6 +46,7 @@ for (const [name, server, path, ready] of [
   test(`${name} works under a strict Content-Security-Policy`, { timeout: 300_000 }, async () => {
     const page = await ctx.browser.newPage({ viewport: { width: 1100, height: 1000 } });
     await page.addInitScript(recordViolations);
+    await page.addInitScript(defineInWidget);
     const { errors, foreign } = watchPage(page, ctx[server]);
     await page.goto(ctx[server].url + path);
     const policy = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute("content");
@@ -51,7 +56,7 @@ for (const [name, server, path, ready] of [
       // A widget trains under the policy (the module, the worker, the dataset fetch).
       const train = page.locator('#rotation button[data-action="train"]');
       await train.click();
-      await page.waitForFunction(() => Number(document.querySelector('#rotation [data-field="step"]').textContent) >= 2,
+      await page.waitForFunction(() => Number(inWidget("rotation", '[data-field="step"]').textContent) >= 2,
         null, { timeout: 120_000 });
       await train.click();
     }

@@ -13,14 +13,14 @@ test("deepcluster widget clusters, trains on its pseudo-labels and scores each r
   const { page, errors, foreign } = await openPage(ctx.browser, ctx.server,
     "#deepcluster.steps_per_round=20&deepcluster.images=1000", { widgets: ["deepcluster"] });
   const widget = page.locator("#deepcluster");
-  await page.waitForFunction(() => !document.querySelector('#deepcluster button[data-action="train"]').disabled,
+  await page.waitForFunction(() => !inWidget("deepcluster", 'button[data-action="train"]').disabled,
     null, { timeout: 300_000 });
   await widget.locator('button[data-action="train"]').click();
-  await page.waitForFunction(() => Number(document.querySelector('#deepcluster [data-field="step"]').textContent) >= 45,
+  await page.waitForFunction(() => Number(inWidget("deepcluster", '[data-field="step"]').textContent) >= 45,
     null, { timeout: 300_000, polling: 500 });
   await widget.locator('button[data-action="train"]').click(); // pause
   // Rounds at steps 0, 20, 40 are scored.
-  await page.waitForFunction(() => document.querySelector('#deepcluster [data-field="round_nmi"]').dataset.value !== undefined,
+  await page.waitForFunction(() => inWidget("deepcluster", '[data-field="round_nmi"]').dataset.value !== undefined,
     null, { timeout: 120_000 });
   const nmi = Number(await widget.locator('[data-field="round_nmi"]').getAttribute("data-value"));
   const pixels = Number(await widget.locator('[data-field="pixels_nmi"]').textContent());

@@ -22,31 +22,31 @@ test("a lost GPU device: the widgets say so and go on on the CPU from their last
   assert.equal(await page.locator("#backend").getAttribute("data-state"), "gpu");
   for (const id of ["rotation", "vae"]) {
     await page.waitForFunction((w) => document.querySelector(`#${w}[data-ready]`) &&
-      !document.querySelector(`#${w} button[data-action="train"]`).disabled, id, { timeout: 300_000 });
+      !inWidget(w, 'button[data-action="train"]').disabled, id, { timeout: 300_000 });
   }
   // The VAE's checkpoint is the pretrained model it loaded.
-  await page.waitForFunction(() => Number(document.querySelector("#vae section").dataset.checkpoint) > 0, null, { timeout: 120_000 });
+  await page.waitForFunction(() => Number(inWidget("vae", ".widget").dataset.checkpoint) > 0, null, { timeout: 120_000 });
   const vaeStep = await step(page, "vae");
   assert.equal(await checkpoint(page, "vae"), vaeStep);
 
   // Train, pause: the pause keeps a checkpoint (of the steps shown once the last report is in).
   await trainTo(page, "rotation", 2);
   const settled = await page.waitForFunction(() => {
-    const saved = Number(document.querySelector("#rotation section").dataset.checkpoint);
-    return saved > 0 && saved === Number(document.querySelector('#rotation [data-field="step"]').textContent) && saved;
+    const saved = Number(inWidget("rotation", ".widget").dataset.checkpoint);
+    return saved > 0 && saved === Number(inWidget("rotation", '[data-field="step"]').textContent) && saved;
   }, null, { timeout: 120_000, polling: 200 }).catch(async (error) => {
     const state = await page.evaluate(() => ({
-      checkpoint: document.querySelector("#rotation section").dataset.checkpoint,
-      step: document.querySelector('#rotation [data-field="step"]').textContent,
+      checkpoint: inWidget("rotation", ".widget").dataset.checkpoint,
+      step: inWidget("rotation", '[data-field="step"]').textContent,
       saving: window.playground.rotation.saving,
-      error: document.querySelector("#rotation .error").textContent,
+      error: inWidget("rotation", ".error").textContent,
     }));
     throw new Error(`${error.message}: ${JSON.stringify(state)}`);
   });
   const paused = await settled.jsonValue();
   // Train on, and lose the device mid-training.
   await page.locator('#rotation button[data-action="train"]').click();
-  await page.waitForFunction((n) => Number(document.querySelector('#rotation [data-field="step"]').textContent) > n,
+  await page.waitForFunction((n) => Number(inWidget("rotation", '[data-field="step"]').textContent) > n,
     paused, { timeout: 300_000, polling: 200 });
   const worker = page.workers().find((w) => w.url().endsWith("/js/worker.js"));
   assert.ok(worker, `the training worker (workers: ${page.workers().map((w) => w.url()).join(", ")})`);
@@ -76,11 +76,11 @@ test("a lost GPU device: the widgets say so and go on on the CPU from their last
   const banner = await page.locator("#backend").textContent();
   assert.match(banner, /^Training on the CPU \(in a worker\): the GPU device was lost/);
   for (const id of ["rotation", "vae"]) {
-    await page.waitForFunction((w) => !document.querySelector(`#${w} .device-lost`) &&
-      !document.querySelector(`#${w} button[data-action="train"]`).disabled, id, { timeout: 300_000 });
+    await page.waitForFunction((w) => !inWidget(w, ".device-lost") &&
+      !inWidget(w, 'button[data-action="train"]').disabled, id, { timeout: 300_000 });
   }
-  await page.waitForFunction(([r, v]) => Number(document.querySelector('#rotation [data-field="step"]').textContent) === r &&
-    Number(document.querySelector('#vae [data-field="step"]').textContent) === v, [paused, vaeStep], { timeout: 120_000 });
+  await page.waitForFunction(([r, v]) => Number(inWidget("rotation", '[data-field="step"]').textContent) === r &&
+    Number(inWidget("vae", '[data-field="step"]').textContent) === v, [paused, vaeStep], { timeout: 120_000 });
   assert.match(await page.locator("#vae [data-model-status]").textContent(), new RegExp(`the last checkpoint from the GPU, trained ${vaeStep} steps`));
   // Training goes on, on the CPU, with a finite loss.
   await trainTo(page, "rotation", paused + 3);

@@ -29,10 +29,10 @@ test("without WebGPU the banner says so and the widgets train on the CPU", { tim
   for (const id of ["rotation", "vae"]) {
     const widget = page.locator(`#${id}`);
     await page.waitForFunction((w) => document.querySelector(`#${w}[data-ready]`), id, { timeout: 300_000 });
-    await page.waitForFunction((w) => !document.querySelector(`#${w} button[data-action="train"]`).disabled, id, { timeout: 300_000 });
+    await page.waitForFunction((w) => !inWidget(w, 'button[data-action="train"]').disabled, id, { timeout: 300_000 });
     const start = Number(await widget.locator('[data-field="step"]').textContent());
     await widget.locator('button[data-action="train"]').click();
-    await page.waitForFunction(([w, n]) => Number(document.querySelector(`#${w} [data-field="step"]`).textContent) >= n,
+    await page.waitForFunction(([w, n]) => Number(inWidget(w, '[data-field="step"]').textContent) >= n,
       [id, start + 2], { timeout: 300_000, polling: 200 });
     await widget.locator('button[data-action="train"]').click();
     console.log(`${id}: trained from step ${start} on the CPU`);

@@ -22,7 +22,7 @@ async function redrawn(page, name, since) {
 
 test("DCGAN: pretrained samples at once, a latent walk, training, evaluation", { timeout: 900_000 }, async () => {
   const { page, errors, foreign } = await openPage(ctx.browser, ctx.server, "", { widgets: ["gan"] });
-  await page.waitForFunction(() => document.querySelector("#gan canvas[data-grid]").dataset.samples,
+  await page.waitForFunction(() => inWidget("gan", "canvas[data-grid]").dataset.samples,
     null, { timeout: 300_000, polling: 200 });
   const first = await page.evaluate(() => performance.getEntriesByName("gan:first-samples")[0].startTime);
   console.log(`page load -> first sample grid (pretrained DCGAN): ${(first / 1000).toFixed(2)} s`);
@@ -32,10 +32,10 @@ test("DCGAN: pretrained samples at once, a latent walk, training, evaluation", {
 
   // Walk on: the walk starts where the last one ended.
   await page.locator("#gan [data-walk-new]").click();
-  await page.waitForFunction(() => document.querySelector("#gan [data-walk-from]").value === "2");
+  await page.waitForFunction(() => inWidget("gan", "[data-walk-from]").value === "2");
   await page.locator("#gan [data-walk-frames]").fill("12");
   await page.locator("#gan [data-walk-frames]").dispatchEvent("change");
-  await page.waitForFunction(() => document.querySelector("#gan canvas[data-walk]").dataset.frames === "12",
+  await page.waitForFunction(() => inWidget("gan", "canvas[data-walk]").dataset.frames === "12",
     null, { timeout: 120_000 });
 
   // Continue training: both losses and the diversity plotted, snapshots accumulate.
@@ -89,7 +89,7 @@ test("a discriminator step ratio of 0 is refused naming the field", { timeout: 3
 
 test("CycleGAN: pretrained translations, a drawn digit translated, training, evaluation", { timeout: 900_000 }, async () => {
   const { page, errors } = await openPage(ctx.browser, ctx.server, "", { widgets: ["cyclegan"] });
-  await page.waitForFunction(() => document.querySelector("#cyclegan canvas[data-grid]").dataset.translations,
+  await page.waitForFunction(() => inWidget("cyclegan", "canvas[data-grid]").dataset.translations,
     null, { timeout: 300_000, polling: 200 });
   const first = await page.evaluate(() => performance.getEntriesByName("cyclegan:first-translations")[0].startTime);
   console.log(`page load -> first translations (pretrained CycleGAN): ${(first / 1000).toFixed(2)} s`);
@@ -103,11 +103,11 @@ test("CycleGAN: pretrained translations, a drawn digit translated, training, eva
   for (const [x, y] of [[90, 30], [138, 30], [110, 80], [85, 140]]) await page.mouse.move(pad.x + x, pad.y + y, { steps: 8 });
   await page.mouse.up();
   await page.locator("#cyclegan [data-translate-drawing]").click();
-  await page.waitForFunction(() => document.querySelector("#cyclegan canvas[data-drawn]").dataset.translated,
+  await page.waitForFunction(() => inWidget("cyclegan", "canvas[data-drawn]").dataset.translated,
     null, { timeout: 120_000 });
   // Ink in each of the five images of the row: the drawing, bold, back, regular, back.
   const ink = await page.evaluate(() => {
-    const c = document.querySelector("#cyclegan canvas[data-drawn]");
+    const c = inWidget("cyclegan", "canvas[data-drawn]");
     const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
     const cell = 28 * 3 + 4, sums = [0, 0, 0, 0, 0];
     for (let y = 0; y < 84; y++) {

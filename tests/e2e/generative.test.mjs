@@ -23,7 +23,7 @@ test("VAE: pretrained interpolation at once, arithmetic, a drawn digit, conditio
   const { page, errors, foreign } = await openPage(ctx.browser, ctx.server, "", { widgets: ["vae"] });
   // The mark comes once every generation of the pretrained model is drawn (the strip is first
   // of them: waiting for the strip alone and then reading the mark raced, seen once in CI).
-  await page.waitForFunction(() => document.querySelector("#vae canvas[data-strip]").dataset.frames &&
+  await page.waitForFunction(() => inWidget("vae", "canvas[data-strip]").dataset.frames &&
     performance.getEntriesByName("vae:first-interpolation").length > 0, null, { timeout: 300_000, polling: 200 });
   const firstStrip = await page.evaluate(() => performance.getEntriesByName("vae:first-interpolation")[0].startTime);
   console.log(`page load -> first interpolation strip (pretrained VAE): ${(firstStrip / 1000).toFixed(2)} s`);
@@ -121,13 +121,13 @@ test("a VAE latent of 0 is refused naming the field", { timeout: 300_000 }, asyn
 
 test("the denoising autoencoder trains and shows its noisy inputs", { timeout: 600_000 }, async () => {
   const { page, errors } = await openPage(ctx.browser, ctx.server, "#autoencoder.noise=0.5", { widgets: ["autoencoder"] });
-  await page.waitForFunction(() => !document.querySelector('#autoencoder button[data-action="train"]').disabled,
+  await page.waitForFunction(() => !inWidget("autoencoder", 'button[data-action="train"]').disabled,
     null, { timeout: 300_000 });
   await trainTo(page, "autoencoder", 150);
   const loss = Number(await page.locator('#autoencoder [data-metric="loss"]').getAttribute("data-value"));
   console.log(`denoising autoencoder: loss ${loss.toFixed(1)} nats/image at step 150`);
   assert.ok(loss < 200, `${loss}`);
-  await page.waitForFunction(() => document.querySelector("#autoencoder canvas[data-grid]").dataset.groups === "input,noisy,output",
+  await page.waitForFunction(() => inWidget("autoencoder", "canvas[data-grid]").dataset.groups === "input,noisy,output",
     null, { timeout: 120_000 });
   await page.locator("#autoencoder").screenshot({ path: resolve(SHOTS, "autoencoder.png") });
   assert.deepEqual(errors, []);

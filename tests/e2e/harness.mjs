@@ -87,10 +87,13 @@ export function watchPage(page, server) {
  * `widgets`: the ids of the widgets the test drives. A widget starts only when it comes near the
  * screen (playground.js), so each is scrolled into view in turn until it has started.
  */
-export async function openPage(browser, server, query = "", { badge = true, widgets = [] } = {}) {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 1000 } });
+export async function openPage(browser, server, query = "", {
+  badge = true, widgets = [], viewport = { width: 1100, height: 1000 }, deviceScaleFactor = 1,
+} = {}) {
+  const page = await browser.newPage({ viewport, deviceScaleFactor });
   const { errors, foreign } = watchPage(page, server);
   await page.addInitScript(recordLongTasks);
+  await page.addInitScript(defineInWidget);
   await page.goto(server.url + query);
   // Pages with a backend badge (`<up-backend id="backend">`) wait for the backend to start.
   if (badge) {
@@ -118,6 +121,15 @@ export async function startWidgets(page, ids) {
 }
 
 /**
+ * Runs in the page before its scripts: `inWidget(id, selector)`, the first element matching
+ * `selector` inside the widget `<up-… id>` (every widget renders into its own shadow root, which
+ * `document.querySelector` does not enter; Playwright's locators do).
+ */
+export function defineInWidget() {
+  window.inWidget = (id, selector) => document.getElementById(id)?.shadowRoot?.querySelector(selector) ?? null;
+}
+
+/**
  * Runs in the page before its scripts: every main-thread task over 50 ms (the Long Tasks API)
  * goes into `window.longTasks` as `{ start, duration }` in ms since navigation.
  */
@@ -135,14 +147,14 @@ export function longestTask(page, since = 0) {
 
 /** Press Train on widget `id`, wait for its running accuracy to pass `above`, pause. */
 export async function trainUntil(page, id, above) {
-  await page.waitForFunction((w) => !document.querySelector(`#${w} button[data-action="train"]`).disabled,
+  await page.waitForFunction((w) => !inWidget(w, 'button[data-action="train"]').disabled,
     id, { timeout: 300_000 });
   const train = page.locator(`#${id} button[data-action="train"]`);
   await train.click();
   // The accuracy that passed, as it passed: a report still in flight when Pause is pressed
   // may show a lower running value a moment later.
   const passed = await page.waitForFunction(([w, a]) => {
-    const value = Number(document.querySelector(`#${w} [data-metric="accuracy"]`).dataset.value);
+    const value = Number(inWidget(w, '[data-metric="accuracy"]').dataset.value);
     return value > a ? value : false;
   }, [id, above], { timeout: 300_000, polling: 500 });
   const accuracy = await passed.jsonValue();
@@ -155,7 +167,7 @@ export async function trainUntil(page, id, above) {
 export async function trainTo(page, id, steps) {
   const train = page.locator(`#${id} button[data-action="train"]`);
   await train.click();
-  await page.waitForFunction(([w, n]) => Number(document.querySelector(`#${w} [data-field="step"]`).textContent) >= n,
+  await page.waitForFunction(([w, n]) => Number(inWidget(w, '[data-field="step"]').textContent) >= n,
     [id, steps], { timeout: 600_000, polling: 500 });
   await train.click(); // pause
 }

@@ -13,8 +13,8 @@ const ctx = useBrowser();
 test("MAE: pretrained reconstructions, mask ratio, training, held-out masked-patch error", { timeout: 900_000 }, async () => {
   const { page, errors, foreign } = await openPage(ctx.browser, ctx.server, "", { widgets: ["mae"] });
   const grid = page.locator("#mae canvas[data-grid]");
-  await page.waitForFunction(() => /trained/.test(document.querySelector("#mae [data-model-status]").textContent)
-    && document.querySelector("#mae canvas[data-grid]").dataset.groups,
+  await page.waitForFunction(() => /trained/.test(inWidget("mae", "[data-model-status]").textContent)
+    && inWidget("mae", "canvas[data-grid]").dataset.groups,
     null, { timeout: 300_000, polling: 200 });
   const first = await page.evaluate(() => performance.getEntriesByName("mae:reconstructions").at(-1).startTime);
   console.log(`page load -> first reconstructions (pretrained MAE): ${(first / 1000).toFixed(2)} s`);
@@ -25,7 +25,7 @@ test("MAE: pretrained reconstructions, mask ratio, training, held-out masked-pat
   const n = await page.evaluate(() => performance.getEntriesByName("mae:reconstructions").length);
   await page.locator("#mae [data-show-ratio]").fill("0.5");
   await page.waitForFunction((k) => performance.getEntriesByName("mae:reconstructions").length > k
-    && document.querySelector("#mae canvas[data-grid]").dataset.ratio === "0.5", n, { timeout: 120_000 });
+    && inWidget("mae", "canvas[data-grid]").dataset.ratio === "0.5", n, { timeout: 120_000 });
   assert.equal(await page.locator("#mae [data-show-ratio-value]").textContent(), "50%");
   await page.locator("#mae [data-show-ratio]").fill("0.75");
 

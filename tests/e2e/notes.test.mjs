@@ -38,7 +38,7 @@ test("the course notes train every widget on them, and the page stays smooth", {
     const since = await page.evaluate(() => performance.now());
     const train = widget.locator('button[data-action="train"]');
     await train.click();
-    await page.waitForFunction(([w, n]) => Number(document.querySelector(`#${w} [data-field="step"]`).textContent) >= n,
+    await page.waitForFunction(([w, n]) => Number(inWidget(w, '[data-field="step"]').textContent) >= n,
       [id, start + STEPS], { timeout: 300_000, polling: 200 });
     await train.click(); // pause
     longest[id] = await longestTask(page, since);
@@ -57,12 +57,13 @@ test("the course notes train every widget on them, and the page stays smooth", {
 
   // Accessible: every control has a name, every picture a text alternative, and a plot's says
   // its current numbers.
-  const unnamed = await page.evaluate(() => [...document.querySelectorAll("main input, main select, main textarea, main button, main canvas")]
+  const unnamed = await page.evaluate(() => [...document.querySelectorAll("main [id]")]
+    .flatMap((host) => [...(host.shadowRoot?.querySelectorAll("input, select, textarea, button, canvas") ?? [])])
     .filter((e) => {
       if (e.localName === "canvas") return !e.getAttribute("aria-label");
       if (e.localName === "button") return !e.textContent.trim() && !e.getAttribute("aria-label");
       return !e.labels?.length && !e.getAttribute("aria-label") && !e.getAttribute("aria-labelledby");
-    }).map((e) => `${e.closest("[id]")?.id}: ${e.outerHTML.slice(0, 80)}`));
+    }).map((e) => `${e.getRootNode().host?.id}: ${e.outerHTML.slice(0, 80)}`));
   assert.deepEqual(unnamed, [], "every control and picture has a name");
   const plot = await page.locator('#rotation canvas[data-plot="loss"]').getAttribute("aria-label");
   console.log(`the loss plot's text alternative: "${plot}"`);
@@ -88,7 +89,7 @@ test("on WebGPU the models train in the worker too, and the page stays smooth", 
   await widget.scrollIntoViewIfNeeded();
   const since = await page.evaluate(() => performance.now());
   await widget.locator('button[data-action="train"]').click();
-  await page.waitForFunction(() => Number(document.querySelector('#jigsaw [data-field="step"]').textContent) >= 2,
+  await page.waitForFunction(() => Number(inWidget("jigsaw", '[data-field="step"]').textContent) >= 2,
     null, { timeout: 300_000, polling: 200 });
   await widget.locator('button[data-action="train"]').click();
   const longest = await longestTask(page, since);
@@ -110,7 +111,7 @@ test("without the worker (?worker=off, as on a browser without one) the page's o
   assert.doesNotMatch(badge, /in a worker/);
   await page.waitForFunction(() => document.querySelector("#rotation[data-ready]"), null, { timeout: 300_000 });
   await page.locator('#rotation button[data-action="train"]').click();
-  await page.waitForFunction(() => Number(document.querySelector('#rotation [data-field="step"]').textContent) >= 3,
+  await page.waitForFunction(() => Number(inWidget("rotation", '[data-field="step"]').textContent) >= 3,
     null, { timeout: 300_000 });
   await page.locator('#rotation button[data-action="train"]').click();
   console.log(`main thread: ${badge}; rotation at step ${await page.locator('#rotation [data-field="step"]').textContent()}`);
@@ -129,7 +130,7 @@ test("every preset of every widget makes a valid session", { timeout: 600_000 },
     const out = [];
     for (const element of document.querySelectorAll("main [data-ready]")) {
       const widget = window.playground[element.id];
-      const menu = element.querySelector("select[data-preset]");
+      const menu = element.shadowRoot.querySelector("select[data-preset]");
       const saved = currentSettings(widget.form);
       // Every control of the form reaches the config (the board's label fraction only re-scores).
       const unused = settingNames(widget.form).filter((n) => !(n in widget.config()) && n !== "fraction");
@@ -154,6 +155,41 @@ test("every preset of every widget makes a valid session", { timeout: 600_000 },
   console.log(checked.join("\n"));
   assert.ok(checked.length >= 30);
   assert.deepEqual(checked.filter((c) => !c.endsWith(": ok")), []);
+
+  // Settings precedence: a pretrained model's saved settings give way to the tag's (here each
+  // preset's, as `preset="..."` would set them) for everything that does not shape its network;
+  // where a preset asks for another network, the model's stands and the note says so.
+  const SHAPING = ["latent", "conditional", "noise", "context", "embedding", "heads", "layers", "channels",
+    "patch", "decoder_embedding", "decoder_layers"];
+  const precedence = await page.evaluate(async (shaping) => {
+    const { PRESETS } = await import("./js/presets.js");
+    const out = [];
+    for (const element of document.querySelectorAll("main [data-ready]")) {
+      const widget = window.playground[element.id];
+      if (!widget.loadPretrained) continue;
+      const tagChose = widget.chosen;
+      for (const preset of [{ name: "default", values: {} }, ...(PRESETS[element.id] ?? [])]) {
+        widget.chosen = { ...preset.values };
+        await widget.loadPretrained();
+        const note = element.shadowRoot.querySelector("[data-kept]");
+        const kept = note.hidden ? [] : note.dataset.fields.split(",");
+        const wrong = Object.entries(preset.values).filter(([name, value]) =>
+          widget.form.elements[name].value !== String(value) && !kept.includes(name));
+        const notShaping = kept.filter((name) => !shaping.includes(name));
+        const status = element.shadowRoot.querySelector("[data-model-status]").textContent;
+        out.push(`${element.id}/${preset.name}: ${wrong.length || notShaping.length || !/trained/.test(status)
+          ? `not applied ${JSON.stringify(wrong)}, kept but not shaping ${notShaping}, status "${status}"`
+          : `ok${kept.length ? ` (kept the model's ${kept.join(", ")})` : ""}`}`);
+      }
+      widget.chosen = tagChose;
+      await widget.loadPretrained();
+    }
+    return out;
+  }, SHAPING);
+  console.log(precedence.join("\n"));
+  assert.equal(precedence.length, 6 + 2 + 2 + 2 + 3 + 2 + 2, "every preset of the six pretrained widgets");
+  assert.deepEqual(precedence.filter((c) => !/: ok/.test(c)), []);
+  assert.ok(precedence.some((c) => /^vae\/2d: ok \(kept the model's latent\)/.test(c)), "the 2-d preset on the 16-d model is noted");
   assert.deepEqual(errors, []);
   await page.close();
 });
@@ -163,7 +199,7 @@ test("bad tags, attributes and addresses show a message in place; the rest of th
   const { page, errors, foreign } = await openPage(ctx.browser, ctx.plain, "course.html#good.seed=banana");
   const failures = await page.waitForFunction(() => {
     const failed = [...document.querySelectorAll("[data-failed]")];
-    return failed.length === 8 ? failed.map((e) => `${e.localName}: ${e.textContent}`) : false;
+    return failed.length === 8 ? failed.map((e) => `${e.localName}: ${(e.shadowRoot ?? e).textContent}`) : false;
   }, null, { timeout: 300_000 });
   const messages = await failures.jsonValue();
   console.log(messages.join("\n"));
@@ -178,7 +214,7 @@ test("bad tags, attributes and addresses show a message in place; the rest of th
   // The good widget on the same page trains, from the one-script include.
   await page.waitForFunction(() => document.querySelector("#working[data-ready]"), null, { timeout: 300_000 });
   await page.locator('#working button[data-action="train"]').click();
-  await page.waitForFunction(() => Number(document.querySelector('#working [data-field="step"]').textContent) >= 3,
+  await page.waitForFunction(() => Number(inWidget("working", '[data-field="step"]').textContent) >= 3,
     null, { timeout: 300_000 });
   await page.locator('#working button[data-action="train"]').click();
   // Its Copy link reproduces the run: the settings are in the address.
@@ -191,6 +227,14 @@ test("bad tags, attributes and addresses show a message in place; the rest of th
   await frame.locator("up-autoencoder[data-ready]").waitFor({ timeout: 300_000 });
   assert.equal(await frame.locator("up-autoencoder input[name='noise']").inputValue(), "0.3", "the iframe's preset applied");
   assert.equal(await frame.locator("up-autoencoder .error").first().isHidden(), true, "the iframe's widget started");
+  // The helper script sized the iframe to what its widget reported (the tag says 700).
+  const sized = await page.waitForFunction(() => {
+    const f = document.querySelector("iframe");
+    const content = Math.ceil(f.contentDocument.documentElement.getBoundingClientRect().height);
+    return Number(f.height) !== 700 && Math.abs(Number(f.height) - content) <= 1 && [Number(f.height), content];
+  }, null, { timeout: 60_000 });
+  const [height, content] = await sized.jsonValue();
+  console.log(`the iframe is ${height} px tall for ${content} px of content`);
 
   // Far down the page, unread: loading="eager" started with the page, the default waits.
   await page.waitForFunction(() => document.querySelector("#eager[data-ready]"), null, { timeout: 300_000 });

@@ -14,9 +14,9 @@ const ctx = useBrowser();
 test("PixelCNN: masks, receptive field, inpainting, sampling, training, held-out bits", { timeout: 900_000 }, async () => {
   const { page, errors, foreign } = await openPage(ctx.browser, ctx.server, "", { widgets: ["pixelcnn"] });
   const field = page.locator("#pixelcnn canvas[data-receptive]");
-  await page.waitForFunction(() => /trained/.test(document.querySelector("#pixelcnn [data-model-status]").textContent)
-    && document.querySelector("#pixelcnn canvas[data-receptive]").dataset.reach
-    && document.querySelector("#pixelcnn canvas[data-mask-b]").dataset.used,
+  await page.waitForFunction(() => /trained/.test(inWidget("pixelcnn", "[data-model-status]").textContent)
+    && inWidget("pixelcnn", "canvas[data-receptive]").dataset.reach
+    && inWidget("pixelcnn", "canvas[data-mask-b]").dataset.used,
     null, { timeout: 300_000, polling: 200 });
   const first = await page.evaluate(() => performance.getEntriesByName("pixelcnn:field").at(-1).startTime);
   console.log(`page load -> first receptive field (pretrained PixelCNN): ${(first / 1000).toFixed(2)} s`);
@@ -32,7 +32,7 @@ test("PixelCNN: masks, receptive field, inpainting, sampling, training, held-out
   // Click another pixel: row 5, column 20 of the 28 x 28 canvas.
   const box = await field.boundingBox();
   await field.click({ position: { x: (20.5 / 28) * box.width, y: (5.5 / 28) * box.height } });
-  await page.waitForFunction(() => document.querySelector("#pixelcnn canvas[data-receptive]").dataset.pixel === "5,20",
+  await page.waitForFunction(() => inWidget("pixelcnn", "canvas[data-receptive]").dataset.pixel === "5,20",
     null, { timeout: 120_000 });
   console.log(`field: ${await field.getAttribute("aria-label")}`);
 
@@ -40,7 +40,7 @@ test("PixelCNN: masks, receptive field, inpainting, sampling, training, held-out
   assert.equal(await page.locator("#pixelcnn canvas[data-eraser]").getAttribute("data-erased"), "392");
   let t = Date.now();
   await page.locator("#pixelcnn [data-inpaint]").click();
-  await page.waitForFunction(() => document.querySelector("#pixelcnn canvas[data-completions]").dataset.state === "done",
+  await page.waitForFunction(() => inWidget("pixelcnn", "canvas[data-completions]").dataset.state === "done",
     null, { timeout: 600_000, polling: 200 });
   console.log(`inpainting 392 pixels x 4 completions: ${((Date.now() - t) / 1000).toFixed(1)} s`);
   assert.match(await page.locator("#pixelcnn [data-inpaint-status]").textContent(), /^392 of 392 pixels drawn/);
@@ -48,7 +48,7 @@ test("PixelCNN: masks, receptive field, inpainting, sampling, training, held-out
   // Sampling 8 digits from nothing, pixel by pixel.
   t = Date.now();
   await page.locator("#pixelcnn [data-sample]").click();
-  await page.waitForFunction(() => document.querySelector("#pixelcnn canvas[data-samples]").dataset.state === "done",
+  await page.waitForFunction(() => inWidget("pixelcnn", "canvas[data-samples]").dataset.state === "done",
     null, { timeout: 600_000, polling: 200 });
   console.log(`sampling 8 digits (784 pixels each): ${((Date.now() - t) / 1000).toFixed(1)} s`);
 

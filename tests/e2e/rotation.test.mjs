@@ -36,7 +36,7 @@ test("a bad setting shows the error naming the field and nothing trains", { time
   // Fixing the field recovers the widget.
   await page.locator('#rotation input[name="batch_size"]').fill("16");
   await page.locator('#rotation input[name="batch_size"]').dispatchEvent("change");
-  await page.waitForFunction(() => !document.querySelector('#rotation button[data-action="train"]').disabled,
+  await page.waitForFunction(() => !inWidget("rotation", 'button[data-action="train"]').disabled,
     null, { timeout: 120_000 });
   assert.equal(await error.isHidden(), true);
   await page.locator("#rotation").screenshot({ path: resolve(SHOTS, "rotation-bad-input.png") });

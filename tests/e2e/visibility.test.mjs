@@ -9,20 +9,20 @@ import { useBrowser, openPage } from "./harness.mjs";
 
 const ctx = useBrowser();
 
-const step = (page) => page.evaluate(() => Number(document.querySelector('#rotation [data-field="step"]').textContent));
+const step = (page) => page.evaluate(() => Number(inWidget("rotation", '[data-field="step"]').textContent));
 
 test("training waits while its widget is scrolled out of view and resumes when back", { timeout: 600_000 }, async () => {
   const { page, errors } = await openPage(ctx.browser, ctx.server, "", { widgets: ["rotation"] });
   const train = page.locator('#rotation button[data-action="train"]');
-  await page.waitForFunction(() => !document.querySelector('#rotation button[data-action="train"]').disabled,
+  await page.waitForFunction(() => !inWidget("rotation", 'button[data-action="train"]').disabled,
     null, { timeout: 300_000 });
   await train.click();
-  await page.waitForFunction(() => Number(document.querySelector('#rotation [data-field="step"]').textContent) > 0,
+  await page.waitForFunction(() => Number(inWidget("rotation", '[data-field="step"]').textContent) > 0,
     null, { timeout: 300_000 });
 
   // Far down the page: the rotation widget is out of view.
   await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
-  await page.waitForFunction(() => document.querySelector("#rotation > section").dataset.waiting === "yes",
+  await page.waitForFunction(() => inWidget("rotation", ".widget").dataset.waiting === "yes",
     null, { timeout: 60_000 });
   const parked = await step(page);
   await page.waitForTimeout(2000);
@@ -31,9 +31,9 @@ test("training waits while its widget is scrolled out of view and resumes when b
 
   // Back in view: training goes on by itself.
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.waitForFunction((n) => Number(document.querySelector('#rotation [data-field="step"]').textContent) > n,
+  await page.waitForFunction((n) => Number(inWidget("rotation", '[data-field="step"]').textContent) > n,
     parked, { timeout: 120_000 });
-  assert.equal(await page.evaluate(() => document.querySelector("#rotation > section").dataset.waiting), "");
+  assert.equal(await page.evaluate(() => inWidget("rotation", ".widget").dataset.waiting), "");
   await train.click(); // pause
   console.log(`stood still at step ${parked} while out of view, resumed to ${await step(page)}`);
   assert.deepEqual(errors, []);

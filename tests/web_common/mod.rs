@@ -768,7 +768,10 @@ pub async fn generative_trains_saves_and_loads() {
     let fresh = web::create_session(vae.clone())
         .map_err(js_message)
         .unwrap();
-    let config = fresh.load(u8s(&bytes)).map_err(js_message).unwrap();
+    let config = fresh
+        .load(u8s(&bytes), JsValue::UNDEFINED)
+        .map_err(js_message)
+        .unwrap();
     assert_eq!(get(&config, "latent").as_f64(), Some(2.0));
     assert_eq!(fresh.step().map_err(js_message).unwrap(), 10.0);
     let again = group_pixels(&call(fresh.samples(4.0, seed())).await.unwrap(), "samples");
@@ -797,15 +800,45 @@ pub async fn generative_trains_saves_and_loads() {
             "checkpoint: it holds a model of the autoencoder method",
         ),
     ] {
-        let e = js_message(fresh.load(u8s(&file)).expect_err("refused"));
+        let e = js_message(
+            fresh
+                .load(u8s(&file), JsValue::UNDEFINED)
+                .expect_err("refused"),
+        );
         assert!(e.starts_with(start), "{e:?} does not start with {start:?}");
     }
     let kept = group_pixels(&call(fresh.samples(4.0, seed())).await.unwrap(), "samples");
     assert_eq!(kept, samples, "a refused file changed the model");
 
     // The shipped pretrained VAE loads (its config, latent 16, comes with it) and samples.
-    let config = fresh.load(u8s(PRETRAINED_VAE)).map_err(js_message).unwrap();
+    let config = fresh
+        .load(u8s(PRETRAINED_VAE), JsValue::UNDEFINED)
+        .map_err(js_message)
+        .unwrap();
     assert_eq!(get(&config, "latent").as_f64(), Some(16.0));
+    // The page's settings win over the file's, but for those that shape the network: the
+    // latent size stands; a bad setting is refused like create_session's, and the model kept.
+    let settings = obj(&[("seed", 7.into()), ("beta", 2.into()), ("latent", 2.into())]);
+    let config = fresh
+        .load(u8s(PRETRAINED_VAE), settings)
+        .map_err(js_message)
+        .unwrap();
+    assert_eq!(get(&config, "seed").as_f64(), Some(7.0));
+    assert_eq!(get(&config, "beta").as_f64(), Some(2.0));
+    assert_eq!(get(&config, "latent").as_f64(), Some(16.0));
+    for (settings, start) in [
+        (obj(&[("bta", 1.into())]), "bta: unknown field"),
+        (obj(&[("method", "gan".into())]), "settings.method: "),
+        ("fast".into(), "settings: expected an object"),
+        (obj(&[("batch_size", 0.into())]), "batch_size: "),
+    ] {
+        let e = js_message(
+            fresh
+                .load(u8s(PRETRAINED_VAE), settings)
+                .expect_err("refused"),
+        );
+        assert!(e.starts_with(start), "{e:?} does not start with {start:?}");
+    }
     let strip = call(fresh.interpolate(a.clone(), b.clone(), JsValue::UNDEFINED))
         .await
         .unwrap();
@@ -920,7 +953,7 @@ pub async fn gans_train_save_and_load() {
         .map_err(js_message)
         .unwrap();
     fresh
-        .load(bytes.clone().into())
+        .load(bytes.clone().into(), JsValue::UNDEFINED)
         .map_err(js_message)
         .unwrap();
     let again = group_pixels(&call(fresh.samples(4.0, seed())).await.unwrap(), "samples");
@@ -936,7 +969,10 @@ pub async fn gans_train_save_and_load() {
         e.starts_with("checkpoint: not a playground checkpoint"),
         "{e}"
     );
-    let config = fresh.load(u8s(PRETRAINED_GAN)).map_err(js_message).unwrap();
+    let config = fresh
+        .load(u8s(PRETRAINED_GAN), JsValue::UNDEFINED)
+        .map_err(js_message)
+        .unwrap();
     assert_eq!(get(&config, "noise").as_f64(), Some(32.0));
     assert!(fresh.step().map_err(js_message).unwrap() >= 1000.0);
     let pretrained = group_pixels(&call(fresh.samples(16.0, seed())).await.unwrap(), "samples");
@@ -988,7 +1024,7 @@ pub async fn gans_train_save_and_load() {
     let bytes: js_sys::Uint8Array = call(session.save()).await.unwrap().dyn_into().unwrap();
     let fresh = web::create_session(cyclegan).map_err(js_message).unwrap();
     fresh
-        .load(bytes.clone().into())
+        .load(bytes.clone().into(), JsValue::UNDEFINED)
         .map_err(js_message)
         .unwrap();
     let again = call(fresh.translations(3.0, 4.0, JsValue::UNDEFINED))
@@ -996,7 +1032,7 @@ pub async fn gans_train_save_and_load() {
         .unwrap();
     assert_eq!(group_pixels(&again, "translated"), before);
     fresh
-        .load(u8s(PRETRAINED_CYCLEGAN))
+        .load(u8s(PRETRAINED_CYCLEGAN), JsValue::UNDEFINED)
         .map_err(js_message)
         .unwrap();
     let pretrained = call(fresh.translations(0.0, 2.0, JsValue::UNDEFINED))
@@ -1111,7 +1147,7 @@ pub async fn charlm_trains_reads_and_writes() {
     let bytes: js_sys::Uint8Array = call(session.save()).await.unwrap().dyn_into().unwrap();
     let fresh = web::create_session(config).map_err(js_message).unwrap();
     fresh
-        .load(bytes.clone().into())
+        .load(bytes.clone().into(), JsValue::UNDEFINED)
         .map_err(js_message)
         .unwrap();
     let again = call(fresh.write("And God".into(), 20.0, options()))
@@ -1225,7 +1261,7 @@ pub async fn pixelcnn_trains_samples_and_inpaints() {
     let bytes: js_sys::Uint8Array = call(session.save()).await.unwrap().dyn_into().unwrap();
     let fresh = web::create_session(config).map_err(js_message).unwrap();
     fresh
-        .load(bytes.clone().into())
+        .load(bytes.clone().into(), JsValue::UNDEFINED)
         .map_err(js_message)
         .unwrap();
     let again = call(fresh.receptive_field(14.0, 14.0)).await.unwrap();
@@ -1296,7 +1332,7 @@ pub async fn mae_trains_and_reconstructs() {
     let bytes: js_sys::Uint8Array = call(session.save()).await.unwrap().dyn_into().unwrap();
     let fresh = web::create_session(config).map_err(js_message).unwrap();
     fresh
-        .load(bytes.clone().into())
+        .load(bytes.clone().into(), JsValue::UNDEFINED)
         .map_err(js_message)
         .unwrap();
     let again = call(fresh.reconstructions(0.0, 2.0, options()))

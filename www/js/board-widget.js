@@ -4,8 +4,8 @@
 
 import { api, dataset } from "./wasm.js";
 import { cutOffByLoss, followBackend, stopOnLoss } from "./device-lost.js";
-import { Player, watchVisibility } from "./player.js";
-import { readHash, writeHash } from "./url-state.js";
+import { Player } from "./player.js";
+import { WidgetLife, watchVisibility } from "./lifecycle.js";
 import { applyValues } from "./settings.js";
 import { drawBars, drawScatter } from "./charts.js";
 
@@ -17,6 +17,7 @@ const FIELDS = ["dataset", "steps", "seed", "grid", "fraction"];
 export class BoardWidget {
   constructor(root) {
     this.root = root;
+    this.life = new WidgetLife(root);
     this.form = root.querySelector("form");
     this.buttons = Object.fromEntries(
       [...root.querySelectorAll("button[data-action]")].map((b) => [b.dataset.action, b]));
@@ -27,13 +28,12 @@ export class BoardWidget {
     watchVisibility(root, (visible) => {
       this.onScreen = visible;
       this.player?.setVisible(visible);
-    });
+    }, this.life.signal);
     this.scores = null;
     this.scoring = false;
     this.lost = null;
-    followBackend(this);
-    this.key = root.dataset.key || "board";
-    applyValues(this.form, readHash(this.key), `the page address (#${this.key}.…)`);
+    followBackend(this, this.life.signal);
+    applyValues(this.form, this.life.fromAddress(), `the page address (#${this.life.key}.…)`);
     this.buttons.run.addEventListener("click", () => this.run());
     this.buttons.reset.addEventListener("click", () => this.reset());
     this.form.addEventListener("change", (e) => (e.target.name === "fraction" ? this.rescore() : this.rebuild()));
@@ -59,14 +59,18 @@ export class BoardWidget {
     this.pause();
     this.showError(null);
     this.setEnabled(false);
+    this.life.state("starting");
     const config = this.config();
-    writeHash(this.key, { ...config, fraction: this.fraction() }, FIELDS);
+    this.life.toAddress({ ...config, fraction: this.fraction() }, FIELDS);
     try {
       const w = await api();
       await dataset(config.dataset);
       this.board?.dispose();
       this.board = null;
-      this.board = await w.create_board(config);
+      const board = await w.create_board(config);
+      // Freed meanwhile (the tag left the page): nothing may keep the new board.
+      if (this.life.ended) return void board.dispose();
+      this.board = board;
       this.player?.dispose();
       this.player = new Player({
         session: this.board,
@@ -76,7 +80,10 @@ export class BoardWidget {
       this.player.setVisible(this.onScreen);
       this.clear();
       this.setEnabled(true);
+      this.life.state("ready");
     } catch (error) {
+      if (this.life.ended) return;
+      this.life.state("error");
       this.showError(error);
     }
   }
@@ -89,11 +96,25 @@ export class BoardWidget {
     if (this.player.playing) return this.pause();
     this.buttons.run.textContent = "Pause";
     this.player.play();
+    this.life.state("training");
   }
 
   pause() {
+    if (this.player?.playing) this.life.state("paused");
     this.player?.pause();
     this.buttons.run.textContent = "Train and score every method";
+  }
+
+  /** The tag was freed (playground.js): stop, free the board, stop listening to the page. */
+  dispose() {
+    this.pause();
+    this.life.end();
+    this.player?.dispose();
+    this.player = null;
+    const board = this.board;
+    this.board = null;
+    Promise.resolve(board?.dispose()).catch(() => {});
+    this.life.state("idle");
   }
 
   async reset() {
@@ -154,7 +175,7 @@ export class BoardWidget {
   }
 
   rescore() {
-    writeHash(this.key, { ...this.config(), fraction: this.fraction() }, FIELDS);
+    this.life.toAddress({ ...this.config(), fraction: this.fraction() }, FIELDS);
     if (this.scores) this.score();
   }
 
@@ -216,6 +237,7 @@ export class BoardWidget {
   onError(error) {
     this.pause();
     this.showError(error);
+    if (!this.lost) this.life.state("error");
   }
 
   /**

@@ -5,6 +5,7 @@
 
 import { number } from "./method-widget.js";
 import { PretrainedWidget } from "./pretrained-widget.js";
+import { surface } from "./surface.js";
 
 /** How many of the likeliest next characters the bars show. */
 const BARS = 16;
@@ -53,10 +54,10 @@ export class CharLmWidget extends PretrainedWidget {
 
   drawBars(next) {
     const canvas = this.el("bars");
-    const ctx = canvas.getContext("2d");
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    const { ctx, width: w, height: h0 } = surface(canvas);
+    ctx.clearRect(0, 0, w, h0);
     const order = next.probabilities.map((p, i) => [p, i]).sort((a, b) => b[0] - a[0]).slice(0, BARS);
-    const width = canvas.width / BARS, top = 14, bottom = 18, h = canvas.height - top - bottom;
+    const width = w / BARS, top = 14, bottom = 18, h = h0 - top - bottom;
     ctx.font = "12px monospace";
     ctx.textAlign = "center";
     order.forEach(([p, i], k) => {
@@ -64,7 +65,7 @@ export class CharLmWidget extends PretrainedWidget {
       ctx.fillStyle = "#3182ce";
       ctx.fillRect(x + 3, top + h - bar, width - 6, bar);
       ctx.fillStyle = "#1a202c";
-      ctx.fillText(show(next.characters[i]), x + width / 2, canvas.height - 4);
+      ctx.fillText(show(next.characters[i]), x + width / 2, h0 - 4);
       ctx.fillStyle = "#4a5568";
       ctx.fillText(`${Math.round(p * 100)}%`, x + width / 2, top + h - bar - 3);
     });

@@ -1,6 +1,8 @@
 // Two small canvas charts for the representation board: grouped bars and a class-coloured scatter.
 // No dependency to ship; the board's table carries the same numbers as text.
 
+import { surface } from "./surface.js";
+
 /** Ten colours that stay apart for the ten classes (Tableau 10). */
 export const CLASS_COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
   "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
@@ -11,8 +13,8 @@ export const CLASS_COLORS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14
  * @param series  [{ name, color }]
  */
 export function drawBars(canvas, groups, series) {
-  const ctx = canvas.getContext("2d");
-  const w = canvas.width, h = canvas.height, left = 34, bottom = 34, top = 22;
+  const { ctx, width: w, height: h } = surface(canvas);
+  const left = 34, bottom = 34, top = 22;
   ctx.clearRect(0, 0, w, h);
   ctx.font = "11px sans-serif";
   const py = (v) => top + (1 - v) * (h - top - bottom);
@@ -52,8 +54,8 @@ export function drawBars(canvas, groups, series) {
 
 /** Points `[x0, y0, x1, y1, ...]` coloured by `labels[i]`, with a legend of `classNames`. */
 export function drawScatter(canvas, points, labels, classNames) {
-  const ctx = canvas.getContext("2d");
-  const w = canvas.width, h = canvas.height, pad = 8, legend = 18;
+  const { ctx, width: w, height: h } = surface(canvas);
+  const pad = 8, legend = 18;
   ctx.clearRect(0, 0, w, h);
   const n = labels.length;
   let [x0, x1, y0, y1] = [Infinity, -Infinity, Infinity, -Infinity];

@@ -4,6 +4,7 @@
 
 import { MethodWidget, number } from "./method-widget.js";
 import { exampleCanvas, drawCaption, drawHeatmap } from "./grid.js";
+import { surface } from "./surface.js";
 
 const CELL = 32, HEAD = 16, GAP = 6;
 const pct = (v) => `${(v * 100).toFixed(1)}%`;
@@ -28,8 +29,8 @@ export class ClipWidget extends MethodWidget {
   /** Row i: image i, its softmax over the n captions (column k = caption k), then its caption. */
   drawExamples(ex) {
     const n = ex.items.length, held = Math.floor(n / 2);
-    const ctx = this.grid.getContext("2d");
-    ctx.clearRect(0, 0, this.grid.width, this.grid.height);
+    const { ctx, width, height } = surface(this.grid);
+    ctx.clearRect(0, 0, width, height);
     ctx.imageSmoothingEnabled = false;
     const x0 = CELL + GAP, y0 = HEAD;
     ctx.fillStyle = "#4a5568";
@@ -49,7 +50,7 @@ export class ClipWidget extends MethodWidget {
     ctx.lineWidth = 1;
     ctx.beginPath();
     ctx.moveTo(0, y0 + held * CELL);
-    ctx.lineTo(this.grid.width, y0 + held * CELL);
+    ctx.lineTo(width, y0 + held * CELL);
     ctx.stroke();
     this.grid.dataset.right = ex.items.filter((i) => i.predicted === i.truth).length;
   }
@@ -78,10 +79,11 @@ export class ClipWidget extends MethodWidget {
 
   /** Two columns of images, each with its pick, the pick's probability and its own caption. */
   drawZeroShot(z) {
-    const canvas = this.zeroShotCanvas, ctx = canvas.getContext("2d");
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    const canvas = this.zeroShotCanvas;
+    const { ctx, width: w, height: h } = surface(canvas);
+    ctx.clearRect(0, 0, w, h);
     ctx.imageSmoothingEnabled = false;
-    const perColumn = Math.ceil(z.captions.length / 2), width = canvas.width / 2, size = 2 * z.cols - 4;
+    const perColumn = Math.ceil(z.captions.length / 2), width = w / 2, size = 2 * z.cols - 4;
     const k = z.candidates.length;
     z.captions.forEach((caption, i) => {
       const x = Math.floor(i / perColumn) * width, y = (i % perColumn) * (size + GAP);

@@ -4,6 +4,7 @@
 import { MethodWidget, number, text } from "./method-widget.js";
 import { LinePlot } from "./plot.js";
 import { drawGrid } from "./grid.js";
+import { surface } from "./surface.js";
 
 export class DeepClusterWidget extends MethodWidget {
   constructor(root) {
@@ -65,8 +66,8 @@ export class DeepClusterWidget extends MethodWidget {
     // Before the first step there are no clusters yet; making them (encode every clustered image,
     // run k-means) takes seconds on the CPU backend, so it waits for Train.
     if (this.stepCount === 0) {
-      const ctx = this.grid.getContext("2d");
-      ctx.clearRect(0, 0, this.grid.width, this.grid.height);
+      const { ctx, width, height } = surface(this.grid);
+      ctx.clearRect(0, 0, width, height);
       ctx.fillStyle = "#4a5568";
       ctx.font = "13px sans-serif";
       ctx.fillText("Press Train: the first round clusters", 10, 24);

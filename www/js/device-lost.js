@@ -6,11 +6,11 @@ import { backendEvents, continueOnCpu, lostGpu } from "./wasm.js";
 
 /**
  * Call `widget.deviceLost(lost)` when the device is lost and `widget.resumeOnCpu()` once the
- * page runs on the CPU.
+ * page runs on the CPU, until `signal` aborts (the widget was freed).
  */
-export function followBackend(widget) {
-  backendEvents.addEventListener("lost", ({ detail }) => widget.deviceLost(detail));
-  backendEvents.addEventListener("changed", () => widget.resumeOnCpu());
+export function followBackend(widget, signal) {
+  backendEvents.addEventListener("lost", ({ detail }) => widget.deviceLost(detail), { signal });
+  backendEvents.addEventListener("changed", () => widget.resumeOnCpu(), { signal });
 }
 
 /**
@@ -22,6 +22,7 @@ export function stopOnLoss(widget, lost, said) {
   if (widget.lost || !widget.started) return false;
   widget.lost = lost;
   widget.pause();
+  widget.life.state("lost");
   widget.player?.dispose();
   widget.player = null;
   widget.setEnabled(false);

@@ -9,7 +9,13 @@ const code = (text) => Object.assign(document.createElement("code"), { textConte
 document.querySelector('[data-snippet="include"]').textContent =
   `<script type="module" src="playground/js/playground.js"></` + `script>\n\n<up-vae pretrained="vae2d" seed="7"></up-vae>`;
 document.querySelector('[data-snippet="iframe"]').textContent =
-  `<iframe src="playground/embed.html?widget=vae&preset=2d" width="100%" height="900" style="border:0"></iframe>`;
+  `<script type="module" src="playground/js/embed-frames.js"></` + `script>\n` +
+  `<iframe src="playground/embed.html?widget=vae&preset=2d&layout=compact" width="100%" height="600"></iframe>`;
+document.querySelector('[data-snippet="reveal"]').textContent =
+  `<section>\n  <up-rotation layout="slide"></up-rotation>\n</section>`;
+document.querySelector('[data-snippet="myst"]').textContent =
+  `:::{anywidget} https://example.org/playground/js/anywidget.js\n` +
+  `{ "widget": "vae", "attributes": { "layout": "compact", "pretrained": "vae2d" } }\n:::`;
 
 const reference = document.getElementById("reference");
 reference.textContent = "";
@@ -38,10 +44,16 @@ for (const name of Object.keys(WIDGETS)) {
   presets.insertCell().append(code("preset"));
   presets.insertCell().textContent = "default";
   presets.insertCell().textContent = ["default", ...(PRESETS[name] ?? []).map((p) => `${p.name} (${p.label})`)].join(", ");
-  const loading = table.insertRow();
-  loading.insertCell().append(code("loading"));
-  loading.insertCell().textContent = "lazy";
-  loading.insertCell().textContent = "lazy (starts when scrolled near), eager (starts with the page)";
+  for (const [name, fallback, values] of [
+    ["loading", "lazy", "lazy (starts when scrolled near), eager (starts with the page)"],
+    ["layout", "full", "full (every control), compact (the lecture's picture, one plot, settings folded), slide (fits 1280x720, large type)"],
+    ["address", "read", "read (the page address may set it), sync (it also writes its settings there), off (ignores the address)"],
+  ]) {
+    const row = table.insertRow();
+    row.insertCell().append(code(name));
+    row.insertCell().textContent = fallback;
+    row.insertCell().textContent = values;
+  }
   const menu = doc.querySelector("select[data-pretrained]");
   if (menu) {
     const row = table.insertRow();
@@ -53,7 +65,7 @@ for (const name of Object.keys(WIDGETS)) {
   snippet.className = "snippet";
   const example = (PRESETS[name] ?? [])[0];
   snippet.textContent = `<${PREFIX}${name}${example ? ` preset="${example.name}"` : ""}></${PREFIX}${name}>\n` +
-    `<iframe src="playground/embed.html?widget=${name}" width="100%" height="900" style="border:0"></iframe>`;
+    `<iframe src="playground/embed.html?widget=${name}&layout=compact" width="100%" height="600"></iframe>`;
   section.append(title, lead, table, snippet);
   reference.append(section);
 }

@@ -37,7 +37,7 @@ export class GanWidget extends PretrainedWidget {
     });
     this.plots.diversity.setReference(1, "real data");
     this.snapshots = [];
-    this.strip = new FrameStrip(this.el("walk"), this.el("walk-animation"));
+    this.strip = new FrameStrip(this.el("walk"), this.el("walk-animation"), this.life.signal);
     for (const name of ["walk-from", "walk-to", "walk-frames", "walk-mode"]) {
       this.el(name).addEventListener("change", () => this.drawWalk());
     }

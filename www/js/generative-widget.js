@@ -8,6 +8,7 @@ import { MethodWidget, number, text } from "./method-widget.js";
 import { PretrainedWidget } from "./pretrained-widget.js";
 import { DrawingPad } from "./drawing-pad.js";
 import { SIDE, drawGroupGrid, drawRows, groupPixels, FrameStrip } from "./image-rows.js";
+import { ownSize } from "./surface.js";
 
 const bool = (v) => v === "true";
 /** A class's colour in the latent scatter. */
@@ -69,7 +70,7 @@ export class VaeWidget extends PretrainedWidget {
     this.picks = { a: 0, b: 1, c: 2 };
     this.slot = "a";
     this.drawn = null;
-    this.strip = new FrameStrip(this.el("strip"), this.el("animation"));
+    this.strip = new FrameStrip(this.el("strip"), this.el("animation"), this.life.signal);
     this.el("slot").addEventListener("change", (e) => (this.slot = e.target.value));
     for (const name of ["mode", "frame-count", "sample-class", "drawn-class"]) {
       this.el(name).addEventListener("change", () => this.refreshGenerations());
@@ -105,7 +106,7 @@ export class VaeWidget extends PretrainedWidget {
   drawData() {
     const { cell, gap, left } = drawRows(this.grid, this.data, ["input", "output"]);
     this.layout = { cell, gap, left };
-    const ctx = this.grid.getContext("2d");
+    const ctx = this.grid.getContext("2d"); // in the grid's own units: drawRows set it up
     ctx.font = "bold 12px sans-serif";
     for (const [slot, i] of Object.entries(this.picks)) {
       if (i === "drawn") continue;
@@ -121,7 +122,7 @@ export class VaeWidget extends PretrainedWidget {
   pick(event) {
     if (!this.layout || !this.data) return;
     const rect = this.grid.getBoundingClientRect();
-    const x = (event.clientX - rect.left) * (this.grid.width / rect.width) - this.layout.left;
+    const x = (event.clientX - rect.left) * (ownSize(this.grid).width / rect.width) - this.layout.left;
     const i = Math.floor(x / (this.layout.cell + this.layout.gap));
     if (i < 0 || i >= this.exampleCount) return;
     this.picks[this.slot] = i;
@@ -183,7 +184,7 @@ export class VaeWidget extends PretrainedWidget {
     const grid = await this.session.manifold(side, { class: sampleClass });
     drawGroupGrid(canvas, grid, "grid", side, 1);
     const points = await this.session.latent_points(500);
-    const ctx = canvas.getContext("2d");
+    const ctx = canvas.getContext("2d"); // in the canvas's own units: drawGroupGrid set it up
     // Code (x, y) in [-range, range] -> the grid's pixels (top row = largest y); the grid's
     // cell centres sit at the grid codes, half a cell in from the edges.
     const size = side * SIDE, half = SIDE / 2, span = size - SIDE, r = points.range;

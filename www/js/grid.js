@@ -1,5 +1,7 @@
 // Draw example images (as `Session.examples` returns them) on canvases.
 
+import { surface } from "./surface.js";
+
 /** Example `i` of `examples` on a canvas of its own, one canvas pixel per image pixel. */
 export function exampleCanvas(examples, i) {
   const { rows, cols, channels, pixels } = examples;
@@ -24,10 +26,10 @@ export function exampleCanvas(examples, i) {
  */
 export function drawGrid(canvas, examples, caption, { scale = 2, perRow = null } = {}) {
   const { cols, items } = examples;
-  const ctx = canvas.getContext("2d");
+  const { ctx, width, height } = surface(canvas);
   const cell = cols * scale, label = 14, gap = 6;
-  perRow ??= Math.max(1, Math.floor((canvas.width + gap) / (cell + gap)));
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  perRow ??= Math.max(1, Math.floor((width + gap) / (cell + gap)));
+  ctx.clearRect(0, 0, width, height);
   ctx.imageSmoothingEnabled = false;
   items.forEach((item, i) => {
     const x = (i % perRow) * (cell + gap), y = Math.floor(i / perRow) * (cell + label + gap);

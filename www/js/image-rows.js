@@ -3,6 +3,7 @@
 // frames with its animation (interpolations, latent walks).
 
 import { exampleCanvas } from "./grid.js";
+import { surface } from "./surface.js";
 
 /** The side of the shipped images. */
 export const SIDE = 28;
@@ -20,8 +21,8 @@ export function groupPixels(group, i) {
 
 /** Draw groups as rows of images on `canvas`, each `scale` pixels per image pixel. */
 export function drawRows(canvas, images, names, { scale = 2, gap = 4, label = true } = {}) {
-  const ctx = canvas.getContext("2d");
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const { ctx, width, height } = surface(canvas);
+  ctx.clearRect(0, 0, width, height);
   ctx.imageSmoothingEnabled = false;
   const cell = SIDE * scale;
   ctx.font = "11px sans-serif";
@@ -44,8 +45,8 @@ export function drawRows(canvas, images, names, { scale = 2, gap = 4, label = tr
 
 /** A grid of one group, `perRow` a row. */
 export function drawGroupGrid(canvas, images, name, perRow, scale = 2) {
-  const ctx = canvas.getContext("2d");
-  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  const { ctx, width, height } = surface(canvas);
+  ctx.clearRect(0, 0, width, height);
   ctx.imageSmoothingEnabled = false;
   const group = images.groups.find((g) => g.name === name);
   const cell = SIDE * scale;
@@ -57,21 +58,23 @@ export function drawGroupGrid(canvas, images, name, perRow, scale = 2) {
 
 /** Frames drawn in a strip on one canvas, and played back and forth on another. */
 export class FrameStrip {
-  constructor(strip, animation) {
+  /** `signal` ends the animation (the widget was freed). */
+  constructor(strip, animation, signal) {
     this.canvas = strip;
     this.animation = animation;
     this.frames = [];
     this.timer = null;
+    signal.addEventListener("abort", () => clearInterval(this.timer));
   }
 
   /** Draw group `name` of `images` as the strip, and animate it. */
   draw(images, name) {
     const canvas = this.canvas;
     const group = images.groups.find((g) => g.name === name);
-    const ctx = canvas.getContext("2d");
-    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    const { ctx, width, height } = surface(canvas);
+    ctx.clearRect(0, 0, width, height);
     ctx.imageSmoothingEnabled = false;
-    const cell = Math.min(56, Math.floor(canvas.width / group.count));
+    const cell = Math.min(56, Math.floor(width / group.count));
     this.frames = [];
     for (let i = 0; i < group.count; i++) {
       const image = groupCanvas(images, group, i);
@@ -84,9 +87,9 @@ export class FrameStrip {
       this.timer = setInterval(() => {
         if (!this.frames.length || document.hidden) return;
         const n = this.frames.length, k = t % (2 * n - 2 || 1), i = k < n ? k : 2 * n - 2 - k;
-        const big = this.animation.getContext("2d");
+        const { ctx: big, width: w, height: h } = surface(this.animation);
         big.imageSmoothingEnabled = false;
-        big.drawImage(this.frames[i], 0, 0, this.animation.width, this.animation.height);
+        big.drawImage(this.frames[i], 0, 0, w, h);
         t++;
       }, 150);
     }

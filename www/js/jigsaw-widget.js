@@ -3,6 +3,7 @@
 
 import { MethodWidget, number, text } from "./method-widget.js";
 import { exampleCanvas, drawCaption } from "./grid.js";
+import { surface } from "./surface.js";
 
 const SCALE = 3, GAP = 2;
 
@@ -19,8 +20,8 @@ export class JigsawWidget extends MethodWidget {
   }
 
   drawExamples(ex) {
-    const ctx = this.grid.getContext("2d");
-    ctx.clearRect(0, 0, this.grid.width, this.grid.height);
+    const { ctx, width, height } = surface(this.grid);
+    ctx.clearRect(0, 0, width, height);
     ctx.imageSmoothingEnabled = false;
     const orders = ex.class_names.map((name) => name.split(" ").map(Number));
     const grid = Math.round(Math.sqrt(orders[0].length));

@@ -9,9 +9,9 @@
 
 import { api, backendInfo, dataset } from "./wasm.js";
 import { cutOffByLoss, followBackend, stopOnLoss } from "./device-lost.js";
-import { Player, watchVisibility } from "./player.js";
+import { Player } from "./player.js";
 import { LinePlot } from "./plot.js";
-import { readHash, writeHash } from "./url-state.js";
+import { WidgetLife, watchVisibility } from "./lifecycle.js";
 import { applyValues } from "./settings.js";
 
 /** Field parsers: the form's strings become the types the Rust config expects (Rust validates). */
@@ -27,7 +27,9 @@ const PERCENT = new Set(["accuracy", "queue_filled"]);
 
 export class MethodWidget {
   /**
-   * @param root    the widget's <section>, holding a form, buttons, plots, a grid and a probe table
+   * @param root    the widget's root (in its tag's shadow root), holding a form, buttons, plots,
+   *                a grid and a probe table; `root.chosen` holds the settings the tag chose
+   *                (preset and attributes, see playground.js)
    * @param method  the `method` field of the session config
    * @param fields  `{ name: parser }` of the form fields that make the config
    * @param examples how many examples the grid shows
@@ -36,8 +38,7 @@ export class MethodWidget {
   constructor(root, { method, fields, examples = 10, plots = {} }) {
     this.root = root;
     this.method = method;
-    // The prefix of this widget's settings in the page address: the tag's id (see playground.js).
-    this.key = root.dataset.key || method;
+    this.life = new WidgetLife(root);
     this.fields = fields;
     this.exampleCount = examples;
     this.form = root.querySelector("form");
@@ -65,12 +66,12 @@ export class MethodWidget {
     this.checkpointAt = 0;
     this.onGpu = false;
     this.lost = null;
-    followBackend(this);
+    followBackend(this, this.life.signal);
     this.onScreen = true;
     watchVisibility(root, (visible) => {
       this.onScreen = visible;
       this.player?.setVisible(visible);
-    });
+    }, this.life.signal);
     this.restoreFromUrl();
     for (const [action, button] of Object.entries(this.buttons)) {
       button.addEventListener("click", () => this[action]());
@@ -88,9 +89,15 @@ export class MethodWidget {
     return config;
   }
 
-  /** Settings in the page address override the tag's (a copied link reproduces the run). */
+  /**
+   * Settings in the page address override the tag's (a copied link reproduces the run).
+   * `chosen` keeps every setting the tag, its preset or the address set, by name: they win
+   * over a pretrained model's saved settings (pretrained-widget.js).
+   */
   restoreFromUrl() {
-    applyValues(this.form, readHash(this.key), `the page address (#${this.key}.…)`);
+    const fromAddress = this.life.fromAddress();
+    applyValues(this.form, fromAddress, `the page address (#${this.life.key}.…)`);
+    this.chosen = { ...this.root.chosen, ...fromAddress };
   }
 
   async start() {
@@ -103,8 +110,9 @@ export class MethodWidget {
     this.pause();
     this.showError(null);
     this.setEnabled(false);
+    this.life.state("starting");
     const config = this.config();
-    writeHash(this.key, config, Object.keys(this.fields));
+    this.life.toAddress(config, Object.keys(this.fields));
     try {
       const w = await api();
       this.onGpu = (await backendInfo()).kind === "gpu";
@@ -116,7 +124,10 @@ export class MethodWidget {
       }
       this.session?.dispose();
       this.session = null;
-      this.session = await w.create_session(config);
+      const session = await w.create_session(config);
+      // Freed meanwhile (the tag left the page): nothing may keep the new model.
+      if (this.life.ended) return void session.dispose();
+      this.session = session;
       this.player?.dispose();
       this.player = new Player({
         session: this.session,
@@ -132,15 +143,33 @@ export class MethodWidget {
       this.clearPlots();
       this.root.querySelector("table.probe").hidden = true;
       this.setEnabled(true);
+      this.life.state("ready");
       this.keepCheckpoint({ step: 0, bytes: null });
       // Posted before any click can post a step (the buttons only now came on).
       if (this.onGpu) this.warmUp();
       performance.mark(`${this.method}:ready`);
       await this.refreshExamples();
     } catch (error) {
+      if (this.life.ended) return;
       this.showError(error);
       this.setEnabled(false, true);
+      this.life.state("error");
     }
+  }
+
+  /**
+   * The tag was freed (playground.js): stop training, free the model and stop listening to the
+   * page. Nothing of the widget is left running.
+   */
+  dispose() {
+    this.pause();
+    this.life.end();
+    this.player?.dispose();
+    this.player = null;
+    const session = this.session;
+    this.session = null;
+    Promise.resolve(session?.dispose()).catch(() => {});
+    this.life.state("idle");
   }
 
   /**
@@ -170,9 +199,11 @@ export class MethodWidget {
     }
     this.buttons.train.textContent = "Pause";
     this.player.play();
+    this.life.state("training");
   }
 
   pause() {
+    if (this.player?.playing) this.life.state("paused");
     this.player?.pause();
     this.buttons.train.textContent = "Train";
   }
@@ -180,6 +211,7 @@ export class MethodWidget {
   async step() {
     await this.player?.step();
     this.buttons.train.textContent = "Train";
+    if (this.player) this.life.state("paused");
     this.saveCheckpoint();
   }
 
@@ -274,6 +306,7 @@ export class MethodWidget {
   onError(error) {
     this.buttons.train.textContent = "Train";
     this.showError(error);
+    if (!this.lost) this.life.state("error");
   }
 
   /**

@@ -7,6 +7,7 @@ import { number, text } from "./method-widget.js";
 import { PretrainedWidget } from "./pretrained-widget.js";
 import { SIDE } from "./image-rows.js";
 import { api } from "./wasm.js";
+import { surface } from "./surface.js";
 
 const PIXELS = SIDE * SIDE;
 /** Digits sampled side by side. */
@@ -67,9 +68,9 @@ export class PixelCnnWidget extends PretrainedWidget {
   /** The masks A and B as grids: used weights filled, the centre (the pixel) outlined. */
   drawMasks(masks) {
     const draw = (canvas, size, mask) => {
-      const ctx = canvas.getContext("2d");
-      const cell = Math.floor(canvas.width / size);
-      ctx.clearRect(0, 0, canvas.width, canvas.height);
+      const { ctx, width, height } = surface(canvas);
+      const cell = Math.floor(width / size);
+      ctx.clearRect(0, 0, width, height);
       for (let i = 0; i < size * size; i++) {
         const x = (i % size) * cell, y = Math.floor(i / size) * cell;
         ctx.fillStyle = mask[i] ? "#2b6cb0" : "#edf2f7";
@@ -94,8 +95,8 @@ export class PixelCnnWidget extends PretrainedWidget {
       const gradient = field.groups.find((g) => g.name === "gradient").pixels;
       const reach = field.groups.find((g) => g.name === "field").pixels;
       const canvas = this.el("receptive");
-      const ctx = canvas.getContext("2d");
-      const cell = canvas.width / SIDE;
+      const { ctx, width } = surface(canvas);
+      const cell = width / SIDE;
       const digit = this.digits.pixels.slice(this.digit * PIXELS, (this.digit + 1) * PIXELS);
       for (let p = 0; p < PIXELS; p++) {
         const ink = digit[p] / 255;
@@ -169,8 +170,8 @@ export class PixelCnnWidget extends PretrainedWidget {
   drawEraser() {
     if (!this.digits) return;
     const canvas = this.el("eraser");
-    const ctx = canvas.getContext("2d");
-    const cell = canvas.width / SIDE;
+    const { ctx, width } = surface(canvas);
+    const cell = width / SIDE;
     const digit = this.digits.pixels.slice(this.digit * PIXELS, (this.digit + 1) * PIXELS);
     for (let p = 0; p < PIXELS; p++) {
       ctx.fillStyle = this.erased[p] ? "#9b2c2c" : digit[p] ? "#fff" : "#000";
@@ -203,12 +204,12 @@ export class PixelCnnWidget extends PretrainedWidget {
 
   /** Images side by side; pixels not drawn yet in dark blue. */
   drawProgress(canvas, images, known) {
-    const ctx = canvas.getContext("2d");
+    const { ctx, width, height } = surface(canvas);
     const count = images.length / PIXELS;
-    const size = canvas.width / count;
+    const size = width / count;
     const cell = size / SIDE;
     ctx.fillStyle = "#fff";
-    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    ctx.fillRect(0, 0, width, height);
     for (let i = 0; i < count; i++) {
       for (let p = 0; p < PIXELS; p++) {
         const at = i * PIXELS + p;

@@ -98,11 +98,3 @@ export class Player {
     }
   }
 }
-
-/**
- * Call `onChange(visible)` whenever `root` enters or leaves the viewport (any part of it showing
- * counts): the widget hands it to its player.
- */
-export function watchVisibility(root, onChange) {
-  new IntersectionObserver((entries) => onChange(entries.at(-1).isIntersecting)).observe(root);
-}

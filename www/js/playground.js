@@ -4,20 +4,31 @@
 //   <up-vae seed="7" pretrained="vae2d"></up-vae>
 //
 // It defines one custom element per widget (`up-rotation`, `up-vae`, … see WIDGETS), plus
-// `up-backend`, a badge that says where training runs. Each element renders its widget's template
-// (widgets/<name>.html) into itself (light DOM: the page can style and the tests can query it),
-// applies its settings (a preset, its attributes, then the page address; settings.js), adds the
-// preset menu and "Copy link", and starts the widget. All widgets of a page share one wasm
-// module, one device (or one CPU worker) and one copy of each dataset (wasm.js), and start one
-// after the other. The module and the backend start with the page; a widget starts (fetches its
-// dataset and pretrained model, builds its session) only when it comes within a screen of view
-// or gets the keyboard focus, so a long page of notes downloads and builds only what its reader
-// reaches (`loading="eager"` starts a widget at once). A tag that cannot start (an unknown
-// widget, a bad attribute) shows why in its place; the rest of the page goes on.
+// `up-backend`, a badge that says where training runs. A widget is a guest in someone else's
+// page (a slide deck, a docs site, a notebook), so each element renders its template
+// (widgets/<name>.html) into its own shadow root, styled by one stylesheet adopted by every root
+// (the styles come with the element, not with the page's head, which a docs site may swap): the
+// host's CSS does not reach in, the widget's does not leak out, and the light DOM holds nothing
+// a host framework could misread. Theming goes through CSS custom properties and `::part`
+// (docs.html lists them).
+//
+// Settings come from a preset, the tag's attributes, then the page address (settings.js); a
+// widget reads only its own `#id.name=value` parameters and never writes the address unless
+// the page opts in (`address="sync"` on the tag, or `<meta name="up-address" content="sync">`).
+// All widgets of a page share one wasm module, one device (or one CPU worker) and one copy of
+// each dataset (wasm.js), and start one after the other. The module and the backend start with
+// the page; a widget starts (fetches its dataset and pretrained model, builds its session) only
+// when it comes within a screen of view or gets the keyboard focus (`loading="eager"` starts it
+// at once). A widget taken out of the page pauses; if it stays out FREE_AFTER_MS, its session
+// is freed, and putting the tag back builds it again (a docs site that swaps pages client-side).
+// A tag that cannot start (an unknown widget, a bad attribute) shows why in its place; the rest
+// of the page goes on.
 
 import { backend, backendEvents } from "./wasm.js";
-import { query } from "./url-state.js";
+import { query, linkWith } from "./url-state.js";
 import { applyValues, currentSettings } from "./settings.js";
+import { markState } from "./lifecycle.js";
+import { sizeSheet } from "./surface.js";
 import { PRESETS } from "./presets.js";
 import { RotationWidget } from "./rotation-widget.js";
 import { JigsawWidget } from "./jigsaw-widget.js";
@@ -53,21 +64,56 @@ export const WIDGETS = {
   board: BoardWidget,
 };
 
+/**
+ * The `layout` attribute: `full` (every control and picture), `compact` (the lecture picture,
+ * the buttons, one plot, the settings folded), `slide` (fits a 16:9 slide at 1280x720 in large
+ * type: the one picture that makes the lecture's point). widgets.css does the arranging.
+ */
+export const LAYOUTS = ["full", "compact", "slide"];
+
+/** The `address` attribute: `read` (the default), `sync` (also write), `off` (ignore it). */
+export const ADDRESS = ["read", "sync", "off"];
+
 /** Attributes every tag may carry besides its settings (`data-*` and `aria-*` too). */
-const GENERAL = new Set(["id", "class", "style", "title", "lang", "dir", "hidden", "tabindex", "slot", "preset", "pretrained", "loading"]);
+const GENERAL = new Set(["id", "class", "style", "title", "lang", "dir", "hidden", "tabindex", "slot", "part",
+  "preset", "pretrained", "loading", "layout", "address"]);
 
 /** How near the screen a lazy widget starts: within one screen height above or below the view. */
 const NEAR = "100% 0px";
 
+/** How long a widget taken out of the page keeps its session (a move within the page is instant). */
+export const FREE_AFTER_MS = 5_000;
+
 const SITE = new URL("../", import.meta.url);
 
-// The widgets' stylesheet, once per page.
-if (!document.querySelector("link[data-playground-styles]")) {
-  const link = document.createElement("link");
-  link.rel = "stylesheet";
-  link.href = new URL("widgets.css", SITE).href;
-  link.dataset.playgroundStyles = "";
-  document.head.append(link);
+let sheetPromise = null;
+/**
+ * The widgets' stylesheet, fetched once and adopted by every shadow root (a constructable
+ * stylesheet: no `<link>` in the page's head that a client-side page swap could drop).
+ */
+function widgetStyles() {
+  sheetPromise ??= fetch(new URL("widgets.css", SITE)).then(async (response) => {
+    if (!response.ok) throw new Error(`could not load the widgets' styles: HTTP ${response.status}`);
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(await response.text());
+    return sheet;
+  });
+  return sheetPromise;
+}
+
+/** `element`'s shadow root (made on first use), with the widgets' stylesheet. */
+async function styledRoot(element) {
+  let shadow = element.shadowRoot;
+  if (!shadow) {
+    shadow = element.attachShadow({ mode: "open" });
+    keepKeys(shadow);
+  }
+  try {
+    shadow.adoptedStyleSheets = [await widgetStyles()];
+  } catch {
+    // Unstyled but working: the content still says what it must.
+  }
+  return shadow;
 }
 
 /** The page's backend, started by the first widget: `?backend=cpu|webgpu|auto` (default auto). */
@@ -100,32 +146,103 @@ function freshId(name) {
   return id;
 }
 
-/** Show `message` in place of `element`'s widget (the rest of the page is untouched). */
-export function showFailure(element, message) {
-  element.innerHTML = "";
+/** Show `message` in place of `element`'s widget, in its shadow root (the page is untouched). */
+export async function showFailure(element, message) {
+  element.dataset.failed = "yes";
+  element.dataset.state = "error";
   const box = document.createElement("p");
   box.className = "error widget-failed";
   box.setAttribute("role", "alert");
   box.textContent = message;
-  element.append(box);
-  element.dataset.failed = "yes";
+  (await styledRoot(element)).replaceChildren(box);
+}
+
+/**
+ * Key presses inside a widget stay in it: a slide deck listens on the document for its own keys
+ * (space, arrows, letters) and, seeing only the shadow host focused, would take a student's
+ * typing for navigation. Keys that a focused control uses are stopped at the shadow root; a
+ * plain button keeps only Enter and Space, so the arrows still turn the slide after a click.
+ */
+function keepKeys(shadow) {
+  const stop = (event) => {
+    const target = event.composedPath()[0];
+    if (!(target instanceof Element)) return;
+    const tag = target.localName;
+    const typing = tag === "textarea" || tag === "select" || target.isContentEditable ||
+      (tag === "input" && !["button", "submit", "reset", "checkbox", "radio", "file"].includes(target.type)) ||
+      (tag === "canvas" && target.tabIndex >= 0);
+    const pressing = (tag === "button" || tag === "input" || tag === "summary") && [" ", "Enter"].includes(event.key);
+    if (typing || pressing) event.stopPropagation();
+  };
+  for (const type of ["keydown", "keypress", "keyup"]) shadow.addEventListener(type, stop);
 }
 
 class WidgetElement extends HTMLElement {
   connectedCallback() {
-    if (this.built) return;
-    this.built = true;
+    clearTimeout(this.freeTimer);
+    this.freeTimer = null;
+    // Started (or starting) already: a move within the page changes nothing.
+    if (this.run) return;
     const name = this.constructor.widget;
-    this.build(name).catch((error) => showFailure(this, `<${PREFIX}${name}>: ${error.message ?? error}`));
+    // This build of the widget; `freed` once free() ends it (a later connection builds anew).
+    const run = { freed: false, wake: null };
+    this.run = run;
+    this.build(name, run).catch((error) => {
+      if (!run.freed) showFailure(this, `<${PREFIX}${name}>: ${error.message ?? error}`);
+    });
   }
 
-  async build(name) {
+  /** Taken out of the page: pause now; free the session if it stays out (see FREE_AFTER_MS). */
+  disconnectedCallback() {
+    this.widget?.pause();
+    clearTimeout(this.freeTimer);
+    this.freeTimer = setTimeout(() => this.free(), FREE_AFTER_MS);
+  }
+
+  /** Free the session and empty the widget; putting the tag back builds it again. */
+  free() {
+    this.freeTimer = null;
+    if (this.isConnected || !this.run) return;
+    this.run.freed = true;
+    this.run.wake?.();
+    this.run = null;
+    this.widget?.dispose();
+    if (window.playground[this.id] === this.widget) delete window.playground[this.id];
+    this.widget = null;
+    this.shadowRoot?.replaceChildren();
+    delete this.dataset.ready;
+    delete this.dataset.failed;
+    delete this.dataset.loading;
+    this.dataset.state = "idle";
+  }
+
+  async build(name, run) {
+    this.dataset.state = "idle";
     this.id ||= freshId(name);
-    // The id names the widget's settings in the page address (`#id.seed=7`) and its inner ids.
+    // The id names the widget's settings in the page address (`#id.seed=7`).
     if (!/^[A-Za-z][\w-]*$/.test(this.id)) throw new Error(`id="${this.id}" must be a letter followed by letters, digits, - or _`);
-    this.innerHTML = (await template(name)).replaceAll("{id}", this.id);
-    const root = this.querySelector("section");
+    const layout = this.getAttribute("layout") ?? "full";
+    if (!LAYOUTS.includes(layout)) throw new Error(`layout="${layout}" is not one of ${LAYOUTS.join(", ")}`);
+    const address = this.getAttribute("address") ??
+      document.querySelector('meta[name="up-address"]')?.getAttribute("content") ?? "read";
+    if (!ADDRESS.includes(address)) throw new Error(`address="${address}" is not one of ${ADDRESS.join(", ")}`);
+    const loading = this.getAttribute("loading") ?? "lazy";
+    if (!["lazy", "eager"].includes(loading)) throw new Error(`loading="${loading}" is not one of lazy, eager`);
+    const html = await template(name);
+    const shadow = await styledRoot(this);
+    if (run.freed) return;
+    const holder = document.createElement("template");
+    holder.innerHTML = html.replaceAll("{id}", this.id);
+    shadow.replaceChildren(holder.content);
+    const root = shadow.querySelector(".widget");
+    // Each canvas keeps its tag's size on screen while its backing store follows the screen's
+    // pixel ratio (surface.js).
+    shadow.adoptedStyleSheets = [...shadow.adoptedStyleSheets, sizeSheet(root)];
     root.dataset.key = this.id;
+    root.dataset.address = address;
+    root.setAttribute("part", "widget");
+    root.querySelector("h2")?.setAttribute("part", "title");
+    root.querySelector(".buttons")?.setAttribute("part", "buttons");
     // Enter in a field must not submit (reload) the page; a listener, not an onsubmit
     // attribute: the pages' Content-Security-Policy runs no inline script.
     for (const form of root.querySelectorAll("form")) form.addEventListener("submit", (e) => e.preventDefault());
@@ -142,6 +259,8 @@ class WidgetElement extends HTMLElement {
     const presets = [{ name: "default", label: "Defaults", note: "", values: {} }, ...(PRESETS[name] ?? [])];
 
     // Settings: the preset, then the attributes (the page address comes last, in the widget).
+    // What they set is remembered as the tag's own choices, which win over a pretrained
+    // model's saved settings (pretrained-widget.js).
     const preset = this.getAttribute("preset") ?? "default";
     const chosen = presets.find((p) => p.name === preset);
     if (!chosen) throw new Error(`preset="${preset}" is not one of ${presets.map((p) => p.name).join(", ")}`);
@@ -152,9 +271,11 @@ class WidgetElement extends HTMLElement {
       attributes[attribute.replaceAll("-", "_")] = value;
     }
     applyValues(form, attributes, "attribute");
+    root.chosen = { ...chosen.values, ...attributes };
     this.pretrainedChoice(root);
 
     this.addPresetMenu(root, form, presets, chosen, defaults);
+    this.foldSettings(root, layout);
     const widget = new this.constructor.Widget(root);
     this.addShare(root, form);
     this.widget = widget;
@@ -162,13 +283,17 @@ class WidgetElement extends HTMLElement {
     // The module compiles and the device starts while the reader reads; a failure is said by
     // the badge and, once the widget starts, in its place.
     startBackend().catch(() => {});
-    await this.nearScreen();
+    await (loading === "eager" ? null : this.nearScreen(run));
+    if (run.freed) return;
+    this.dataset.state = "starting";
     queue = queue.then(async () => {
+      if (run.freed) return;
       try {
         await startBackend();
       } catch (error) {
         // Said once by the badge too; each widget says it in its place.
         widget.showError?.(new Error(`could not start: ${error.message ?? error}`));
+        markState(root, "error");
         return;
       }
       try {
@@ -176,21 +301,21 @@ class WidgetElement extends HTMLElement {
       } catch (error) {
         // Said in place; the widgets after it in the queue still start.
         widget.showError?.(error);
+        markState(root, "error");
         return;
       }
+      if (run.freed) return;
       this.dataset.ready = "yes";
     });
   }
 
   /**
-   * Resolves when the widget comes within a screen of view or gets the keyboard focus; at once
-   * with `loading="eager"` (or a browser without IntersectionObserver). Until then the tag
-   * carries `data-loading="waiting"`.
+   * Resolves when the widget comes within a screen of view or gets the keyboard focus (at once
+   * in a browser without IntersectionObserver). Until then the tag carries
+   * `data-loading="waiting"`. Freeing the widget meanwhile (`run.wake`) ends the wait.
    */
-  nearScreen() {
-    const loading = this.getAttribute("loading") ?? "lazy";
-    if (!["lazy", "eager"].includes(loading)) throw new Error(`loading="${loading}" is not one of lazy, eager`);
-    if (loading === "eager" || typeof IntersectionObserver !== "function") return Promise.resolve();
+  nearScreen(run) {
+    if (typeof IntersectionObserver !== "function") return Promise.resolve();
     this.dataset.loading = "waiting";
     return new Promise((resolve) => {
       const go = () => {
@@ -202,6 +327,7 @@ class WidgetElement extends HTMLElement {
       const observer = new IntersectionObserver((entries) => {
         if (entries.some((e) => e.isIntersecting)) go();
       }, { rootMargin: NEAR });
+      run.wake = go;
       observer.observe(this);
       this.addEventListener("focusin", go);
     });
@@ -250,7 +376,27 @@ class WidgetElement extends HTMLElement {
     }, true);
   }
 
-  /** "Copy link": this page's address with this widget's settings, which reproduces the run. */
+  /**
+   * The settings (model menu, form, preset note) go into one foldable "Settings" box: open in the
+   * full layout, folded in the compact and slide ones.
+   */
+  foldSettings(root, layout) {
+    const form = root.querySelector("form");
+    const box = document.createElement("details");
+    box.className = "settings";
+    box.setAttribute("part", "settings");
+    box.open = layout === "full";
+    const summary = document.createElement("summary");
+    summary.textContent = "Settings";
+    form.before(box);
+    const model = root.querySelector("[data-pretrained]")?.closest(".controls");
+    box.append(summary, ...(model && model !== form ? [model] : []), form, root.querySelector(".preset-note"));
+  }
+
+  /**
+   * "Copy link": a link to this page with this widget's settings, which reproduces the run. It
+   * is built, not navigated to: the page's own address is left as it is.
+   */
   addShare(root, form) {
     const row = document.createElement("div");
     row.className = "share";
@@ -270,14 +416,10 @@ class WidgetElement extends HTMLElement {
     buttons.append(button);
     buttons.after(row);
     button.addEventListener("click", async () => {
-      const params = new URLSearchParams();
-      for (const [name, value] of Object.entries(currentSettings(form))) params.set(`${this.id}.${name}`, value);
-      const url = new URL(location.href);
-      url.hash = params.toString();
-      link.value = url.href;
+      link.value = linkWith(this.id, currentSettings(form));
       link.hidden = false;
       try {
-        await navigator.clipboard.writeText(url.href);
+        await navigator.clipboard.writeText(link.value);
         said.textContent = "copied";
       } catch {
         // No clipboard permission (an iframe, an insecure page): the link is selected instead.
@@ -288,10 +430,17 @@ class WidgetElement extends HTMLElement {
   }
 }
 
-/** `<up-backend>`: says where the page trains (the GPU, or the CPU and why). */
+/**
+ * `<up-backend>`: says where the page trains (the GPU, or the CPU and why). Its text is the
+ * tag's own (the page may read and style it); its look comes from its shadow root.
+ */
 class BackendElement extends HTMLElement {
   async connectedCallback() {
-    this.classList.add("backend");
+    if (this.listening) return;
+    this.listening = true;
+    styledRoot(this).then((shadow) => {
+      if (!shadow.firstChild) shadow.append(document.createElement("slot"));
+    });
     this.setAttribute("role", "status");
     this.dataset.state = "loading";
     this.textContent = "Starting…";
@@ -327,14 +476,24 @@ for (const [name, Widget] of Object.entries(WIDGETS)) {
 }
 if (!customElements.get(`${PREFIX}backend`)) customElements.define(`${PREFIX}backend`, BackendElement);
 
-/** Tags with the prefix that name no widget (`<up-vea>`): say so in their place. */
-function flagUnknown() {
-  for (const element of document.querySelectorAll("*")) {
-    const tag = element.localName;
-    if (tag.startsWith(PREFIX) && !customElements.get(tag) && !element.dataset.failed) {
-      showFailure(element, `<${tag}> is not a widget. The widgets are: ${Object.keys(WIDGETS).map((n) => `<${PREFIX}${n}>`).join(", ")}.`);
+/** Whether `element` is a tag with the prefix that names no widget (`<up-vea>`). */
+const unknownTag = (element) => element.localName.startsWith(PREFIX) && !customElements.get(element.localName) &&
+  !element.dataset.failed;
+
+/** Say so in the place of every unknown tag in `under` (itself included). */
+function flagUnknown(under) {
+  for (const element of [under, ...under.querySelectorAll("*")]) {
+    if (element instanceof Element && unknownTag(element)) {
+      showFailure(element, `<${element.localName}> is not a widget. The widgets are: ${Object.keys(WIDGETS).map((n) => `<${PREFIX}${n}>`).join(", ")}.`);
     }
   }
 }
-if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", flagUnknown);
-else flagUnknown();
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", () => flagUnknown(document.documentElement));
+else flagUnknown(document.documentElement);
+// A page whose content comes later (a docs site's client-side navigation, a notebook's output):
+// misspelt tags there are flagged too.
+new MutationObserver((changes) => {
+  for (const change of changes) {
+    for (const node of change.addedNodes) if (node instanceof Element) flagUnknown(node);
+  }
+}).observe(document.documentElement, { childList: true, subtree: true });

@@ -1,5 +1,7 @@
 // A small line plot on a canvas: enough for a loss curve, no dependency to ship.
 
+import { surface } from "./surface.js";
+
 export class LinePlot {
   constructor(canvas, { color = "#2b6cb0", yMin = null, yMax = null, format = (v) => v.toFixed(3) } = {}) {
     this.canvas = canvas;
@@ -40,8 +42,8 @@ export class LinePlot {
 
   draw() {
     const { canvas, points } = this;
-    const ctx = canvas.getContext("2d");
-    const w = canvas.width, h = canvas.height, pad = 32;
+    const { ctx, width: w, height: h } = surface(canvas);
+    const pad = 32;
     ctx.clearRect(0, 0, w, h);
     canvas.setAttribute("aria-label", this.describe());
     ctx.strokeStyle = "#ccc";

@@ -1,6 +1,12 @@
 // A widget whose model can start from shipped pretrained weights, be saved to a file and loaded
-// back (the VAE, the GAN, the CycleGAN): the model menu, "Save model" and "Load a saved model".
-// "Train" continues the loaded model; "Reset" starts from scratch.
+// back (the VAE, the GAN, the CycleGAN, ...): the model menu, "Save model" and "Load a saved
+// model". "Train" continues the loaded model; "Reset" starts from scratch.
+//
+// Whose settings win: a shipped model comes with the settings it was trained with, but what the
+// tag chose (its preset, its attributes, the page address) wins for everything that does not
+// change the model's network (a seed, a learning rate, a mask ratio). Where the tag asks for a
+// different network (another latent size) the model's stands, and a note under the model menu
+// says what was kept. A file the reader loads brings its own settings.
 
 import { MethodWidget } from "./method-widget.js";
 import { api, asset, dataset } from "./wasm.js";
@@ -16,6 +22,13 @@ export class PretrainedWidget extends MethodWidget {
     super(root, options);
     this.pretrained = pretrained;
     this.el = (name) => root.querySelector(`[data-${name}]`);
+    this.keptNote = document.createElement("p");
+    this.keptNote.className = "kept-note";
+    this.keptNote.dataset.kept = "";
+    this.keptNote.hidden = true;
+    // Below the settings box, so that it shows with the settings folded too.
+    const status = this.el("model-status");
+    (status.closest("details") ?? status.closest(".controls")).after(this.keptNote);
     this.el("pretrained").addEventListener("change", () => this.loadPretrained());
     this.el("save").addEventListener("click", () => this.download());
     this.el("file").addEventListener("change", (e) => this.loadFile(e.target.files[0]));
@@ -38,7 +51,10 @@ export class PretrainedWidget extends MethodWidget {
     await this.loadPretrained();
   }
 
-  /** Load the pretrained model chosen in the menu; its config replaces the controls'. */
+  /**
+   * Load the pretrained model chosen in the menu; its config replaces the controls', but for the
+   * settings the tag chose (see the top of this file).
+   */
   async loadPretrained() {
     const choice = this.pretrained[this.el("pretrained").value];
     if (!choice || !this.session) return;
@@ -48,7 +64,7 @@ export class PretrainedWidget extends MethodWidget {
       const done = this.showProgress(0);
       const bytes = await asset(choice.file, (f) => this.showProgress(f));
       done();
-      await this.loadBytes(bytes, choice.label);
+      await this.loadBytes(bytes, choice.label, this.chosenSettings());
     } catch (error) {
       this.showProgress(0)();
       status.textContent = "";
@@ -70,18 +86,38 @@ export class PretrainedWidget extends MethodWidget {
     await this.refreshExamples();
   }
 
+  /** The settings the tag chose (preset, attributes, page address), as config values. */
+  chosenSettings() {
+    const out = {};
+    for (const [name, value] of Object.entries(this.chosen ?? {})) {
+      if (Object.hasOwn(this.fields, name)) out[name] = this.fields[name](String(value));
+    }
+    return out;
+  }
+
   /**
    * Replace the model by a checkpoint (the session keeps its model if the file is refused),
-   * loading the dataset it was trained on first (a Fashion-MNIST model on a digits page).
+   * loading the dataset it trains on first (a Fashion-MNIST model on a digits page).
+   * `settings` (config values) win over the checkpoint's but for those that shape its network.
    */
-  async loadBytes(bytes, label) {
+  async loadBytes(bytes, label, settings = undefined) {
     this.pause();
     const saved = await (await api()).checkpoint_config(bytes);
-    if (saved.dataset) await dataset(saved.dataset);
-    const config = await this.session.load(bytes);
+    const trainsOn = settings?.dataset ?? saved.dataset;
+    if (trainsOn) await dataset(trainsOn);
+    const config = await this.session.load(bytes, settings);
     for (const name of Object.keys(this.fields)) {
       if (config[name] !== undefined) this.form.elements[name].value = String(config[name]);
     }
+    // The tag's settings that the model kept its own value for (they would change its network).
+    const kept = Object.entries(settings ?? {}).filter(([name, value]) =>
+      config[name] !== undefined && String(config[name]) !== String(value));
+    this.keptNote.hidden = kept.length === 0;
+    this.keptNote.dataset.fields = kept.map(([name]) => name).join(",");
+    this.keptNote.textContent = kept.length === 0 ? "" :
+      `The pretrained model keeps its own ${kept.map(([n]) => `${n} = ${config[n]}`).join(", ")}: ` +
+      `the tag's ${kept.map(([n, v]) => `${n} = ${v}`).join(", ")} would change its network. ` +
+      `Everything else the tag set is in force; pretrained="none" trains the tag's network from scratch.`;
     this.clearPlots();
     // The table scored the previous model.
     this.root.querySelector("table.probe").hidden = true;

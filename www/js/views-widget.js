@@ -6,6 +6,7 @@
 import { MethodWidget, number, text } from "./method-widget.js";
 import { exampleCanvas, drawCaption, drawHeatmap } from "./grid.js";
 import { LinePlot } from "./plot.js";
+import { surface } from "./surface.js";
 
 const SCALE = 2, GAP = 6, LABEL = 14;
 
@@ -24,8 +25,8 @@ export class ViewsWidget extends MethodWidget {
 
   drawExamples(ex) {
     const n = ex.items.length / 2;
-    const ctx = this.grid.getContext("2d");
-    ctx.clearRect(0, 0, this.grid.width, this.grid.height);
+    const { ctx, width, height } = surface(this.grid);
+    ctx.clearRect(0, 0, width, height);
     ctx.imageSmoothingEnabled = false;
     const cell = ex.cols * SCALE;
     ex.items.forEach((item, i) => {
@@ -41,10 +42,10 @@ export class ViewsWidget extends MethodWidget {
 
   /** The `2n x 2n` softmax, dark = high; each row's partner boxed. */
   drawHeatmap(ex) {
-    const ctx = this.heatmap.getContext("2d");
-    const side = Math.min(this.heatmap.width, this.heatmap.height) - 20;
+    const { ctx, width, height } = surface(this.heatmap);
+    const side = Math.min(width, height) - 20;
     const x0 = 16, y0 = 4;
-    ctx.clearRect(0, 0, this.heatmap.width, this.heatmap.height);
+    ctx.clearRect(0, 0, width, height);
     drawHeatmap(ctx, ex, { x0, y0, cell: side / ex.items.length, maskDiagonal: true });
     ctx.fillStyle = "#4a5568";
     ctx.font = "10px sans-serif";
