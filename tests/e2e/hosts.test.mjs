@@ -107,6 +107,13 @@ test("reveal.js: widgets on slides fit, take real clicks, pause off their slide,
   });
   assert.deepEqual(type, { size: "31.2px", transform: "none" }, "the widget's own type (24 px base in the slide layout)");
 
+  // Copy link: the run's settings go into the query string, the deck's slide stays in the hash,
+  // and the page's own address does not change.
+  await page.locator("#rotation [data-share]").click();
+  const link = await page.locator("#rotation [data-link]").inputValue();
+  assert.match(link, /\/reveal\/deck\.html\?rotation\.dataset=mnist&rotation\.batch_size=16&rotation\.learning_rate=0\.002&rotation\.seed=42#\/1$/);
+  assert.equal(await page.evaluate(() => location.pathname + location.search + location.hash), "/reveal/deck.html#/1");
+
   // The settings fold open with a click; their controls then take clicks too.
   const settings = page.locator("#rotation summary");
   await settings.click();

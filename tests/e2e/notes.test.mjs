@@ -251,6 +251,6 @@ test("bad tags, attributes and addresses show a message in place; the rest of th
   // An unknown widget in the iframe address.
   const embed = await openPage(ctx.browser, ctx.server, "embed.html?widget=nothing", { badge: false });
   await embed.page.locator("[data-failed]").waitFor({ timeout: 60_000 });
-  assert.match(await embed.page.locator("[data-failed]").textContent(), /widget="nothing" is not a widget/);
+  assert.match(await embed.page.locator(".widget-failed").textContent(), /widget="nothing" is not a widget/);
   await embed.page.close();
 });

@@ -5,7 +5,7 @@
 import { api, dataset } from "./wasm.js";
 import { cutOffByLoss, followBackend, stopOnLoss } from "./device-lost.js";
 import { Player } from "./player.js";
-import { WidgetLife, watchVisibility } from "./lifecycle.js";
+import { WidgetLife, freeWidget, watchVisibility } from "./lifecycle.js";
 import { applyValues } from "./settings.js";
 import { drawBars, drawScatter } from "./charts.js";
 
@@ -107,14 +107,9 @@ export class BoardWidget {
 
   /** The tag was freed (playground.js): stop, free the board, stop listening to the page. */
   dispose() {
-    this.pause();
-    this.life.end();
-    this.player?.dispose();
-    this.player = null;
     const board = this.board;
     this.board = null;
-    Promise.resolve(board?.dispose()).catch(() => {});
-    this.life.state("idle");
+    freeWidget(this, board);
   }
 
   async reset() {

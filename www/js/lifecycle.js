@@ -53,3 +53,16 @@ export function watchVisibility(root, onChange, signal) {
   observer.observe(root);
   signal.addEventListener("abort", () => observer.disconnect());
 }
+
+/**
+ * Free `widget` (a method widget or the board, whose tag was freed): stop it, end its lifetime
+ * (its listeners and timers), and dispose of its player and `model` (its session or board).
+ */
+export function freeWidget(widget, model) {
+  widget.pause();
+  widget.life.end();
+  widget.player?.dispose();
+  widget.player = null;
+  Promise.resolve(model?.dispose()).catch(() => {});
+  widget.life.state("idle");
+}

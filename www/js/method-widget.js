@@ -11,7 +11,7 @@ import { api, backendInfo, dataset } from "./wasm.js";
 import { cutOffByLoss, followBackend, stopOnLoss } from "./device-lost.js";
 import { Player } from "./player.js";
 import { LinePlot } from "./plot.js";
-import { WidgetLife, watchVisibility } from "./lifecycle.js";
+import { WidgetLife, freeWidget, watchVisibility } from "./lifecycle.js";
 import { applyValues } from "./settings.js";
 
 /** Field parsers: the form's strings become the types the Rust config expects (Rust validates). */
@@ -162,14 +162,9 @@ export class MethodWidget {
    * page. Nothing of the widget is left running.
    */
   dispose() {
-    this.pause();
-    this.life.end();
-    this.player?.dispose();
-    this.player = null;
     const session = this.session;
     this.session = null;
-    Promise.resolve(session?.dispose()).catch(() => {});
-    this.life.state("idle");
+    freeWidget(this, session);
   }
 
   /**
