@@ -9,6 +9,7 @@ export const STATES = ["idle", "starting", "ready", "training", "paused", "lost"
 
 /** Set `state` (one of STATES) on a widget's root and on its tag, where the page can read it. */
 export function markState(root, state) {
+  if (!STATES.includes(state)) throw new Error(`internal: "${state}" is not a widget state`);
   root.dataset.state = state;
   const host = root.getRootNode?.()?.host;
   if (host) host.dataset.state = state;
