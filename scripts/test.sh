@@ -18,10 +18,13 @@ log "native tests (CPU, then wgpu on Vulkan)"
 cargo test
 
 log "headless browser tests (wasm-bindgen-test in Chromium)"
+# Every tests/web*.rs is a headless-browser test binary (tests/web_common/ is their helpers).
+web_tests=()
+for file in tests/web*.rs; do web_tests+=(--test "$(basename "$file" .rs)"); done
 CHROMEDRIVER=/usr/bin/chromedriver \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
 WASM_BINDGEN_TEST_TIMEOUT=600 \
-  cargo test --release --target wasm32-unknown-unknown --test web --test web_contrastive --test web_clip --test web_generative --test web_gan --test web_sequence --test web_cpu
+  cargo test --release --target wasm32-unknown-unknown "${web_tests[@]}"
 
 build_site
 log "end-to-end tests (Playwright, Chromium)"
