@@ -2,7 +2,7 @@
 // page: its state, its lifetime (what to undo when its tag is freed), and its part of the page
 // address. playground.js makes the tag; this is the widget's side of it.
 
-import { readHash, writeHash } from "./url-state.js";
+import { readAddress, writeHash } from "./url-state.js";
 
 /** The states a widget's `data-state` (on its root and on its tag) goes through. */
 export const STATES = ["idle", "starting", "ready", "training", "paused", "lost", "error"];
@@ -37,7 +37,7 @@ export class WidgetLife {
   state(state) { markState(this.root, state); }
 
   /** This widget's settings in the page address (none when it ignores the address). */
-  fromAddress() { return this.address === "off" ? {} : readHash(this.key); }
+  fromAddress() { return this.address === "off" ? {} : readAddress(this.key); }
 
   /** Mirror `fields` of `values` into the address, only where the page asked for it. */
   toAddress(values, fields) {

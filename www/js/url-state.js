@@ -4,41 +4,45 @@
 // named after its own id and leaves every other part of the address as it is, byte for byte;
 // it writes the address only where the page asked for it (`address="sync"`, see playground.js).
 
+/** A `key=value` part of the address, decoded; null if it is not one (or not decodable: not ours). */
+function pair(part) {
+  const at = part.indexOf("=");
+  if (at < 0) return null;
+  try {
+    return {
+      key: decodeURIComponent(part.slice(0, at).replaceAll("+", " ")),
+      value: decodeURIComponent(part.slice(at + 1).replaceAll("+", " ")),
+    };
+  } catch {
+    return null; // a host's own, differently encoded parameter
+  }
+}
+
+/** Whether `part` is one of widget `prefix`'s settings. */
+const mine = (part, prefix) => pair(part)?.key.startsWith(`${prefix}.`) ?? false;
+
 /** `prefix.name=value` pairs of `text` (a query string or a hash without its first character). */
 function own(text, prefix) {
   const out = {};
   for (const part of text.split("&")) {
-    const at = part.indexOf("=");
-    if (at < 0) continue;
-    let key, value;
-    try {
-      key = decodeURIComponent(part.slice(0, at).replaceAll("+", " "));
-      value = decodeURIComponent(part.slice(at + 1).replaceAll("+", " "));
-    } catch {
-      continue; // not ours: a host's own, differently encoded parameter
+    if (mine(part, prefix)) {
+      const { key, value } = pair(part);
+      out[key.slice(prefix.length + 1)] = value;
     }
-    if (key.startsWith(`${prefix}.`)) out[key.slice(prefix.length + 1)] = value;
   }
   return out;
 }
 
 /** The parts of `text` that are not `prefix.`'s, untouched. */
 function others(text, prefix) {
-  return text.split("&").filter((part) => {
-    if (!part) return false;
-    try {
-      return !decodeURIComponent(part.split("=")[0]).startsWith(`${prefix}.`);
-    } catch {
-      return true;
-    }
-  });
+  return text.split("&").filter((part) => part && !mine(part, prefix));
 }
 
 const encode = (prefix, values) =>
   Object.entries(values).map(([k, v]) => `${encodeURIComponent(`${prefix}.${k}`)}=${encodeURIComponent(v)}`);
 
 /** The settings of widget `prefix` in the page address: query string, then hash (which wins). */
-export function readHash(prefix) {
+export function readAddress(prefix) {
   return { ...own(location.search.slice(1), prefix), ...own(location.hash.slice(1), prefix) };
 }
 
@@ -47,8 +51,8 @@ export function readHash(prefix) {
  * address and the history entry's state (a host's router keeps its own there).
  */
 export function writeHash(prefix, values, fields) {
-  const mine = Object.fromEntries(fields.map((f) => [f, values[f]]));
-  const hash = [...others(location.hash.slice(1), prefix), ...encode(prefix, mine)].join("&");
+  const settings = Object.fromEntries(fields.map((f) => [f, values[f]]));
+  const hash = [...others(location.hash.slice(1), prefix), ...encode(prefix, settings)].join("&");
   history.replaceState(history.state, "", `${location.pathname}${location.search}#${hash}`);
 }
 
