@@ -36,12 +36,12 @@ mod cli {
     use clap::{Args, Parser, Subcommand};
     use indicatif::{ProgressBar, ProgressStyle};
     use unsupervised_playground::backend::{BackendRequest, Compute};
+    use unsupervised_playground::board::{Board, BoardConfig};
     use unsupervised_playground::checkpoint::Checkpoint;
-    use unsupervised_playground::data::{DatasetName, ImageSet};
-    use unsupervised_playground::eval::{Board, BoardConfig};
-    use unsupervised_playground::methods::generative::ImageGroup;
+    use unsupervised_playground::data::{DatasetName, ImageSet, TrainingData};
+    use unsupervised_playground::methods::images::ImageGroup;
     use unsupervised_playground::methods::{
-        Direction, Evaluation, MethodConfig, Sampling, TrainingData,
+        CharLm, CycleGan, Direction, MethodConfig, PixelCnn, Sampling,
     };
     use unsupervised_playground::session::Session;
     use unsupervised_playground::{Error, Result};
@@ -362,129 +362,6 @@ mod cli {
     }
 
     /// Print what an evaluation measured, whichever method it is.
-    fn print_evaluation(eval: Evaluation) {
-        if let Some(acc) = eval.pretext_accuracy {
-            println!("held-out pretext accuracy: {:.2}%", 100.0 * acc);
-        }
-        if let Some(p) = eval.probe {
-            let runs: Vec<String> = p
-                .random_init_runs
-                .iter()
-                .map(|a| format!("{:.2}", 100.0 * a))
-                .collect();
-            println!(
-                "linear probe ({} labels, {} held-out): trained encoder {:.2}%, random-init encoders {:.2}% (mean of {}: {}), gain {:+.2} points",
-                p.labelled,
-                p.held_out,
-                100.0 * p.trained,
-                100.0 * p.random_init,
-                runs.len(),
-                runs.join(" "),
-                100.0 * (p.trained - p.random_init)
-            );
-        }
-        if let Some(c) = eval.clustering {
-            let show = |s: &unsupervised_playground::methods::ClusterScore| {
-                format!("NMI {:.3}, purity {:.1}%", s.nmi, 100.0 * s.purity)
-            };
-            println!("k-means on raw pixels: {}", show(&c.pixels));
-            for r in &c.rounds {
-                println!("  round at step {:>5}: {}", r.step, show(&r.score));
-            }
-            if let Some(f) = &c.features {
-                println!("k-means on the trained encoder's features: {}", show(f));
-            }
-        }
-        if let Some(z) = eval.zero_shot {
-            let a = z.held_out_attributes;
-            println!(
-                "zero-shot on {} images of held-out shape-colour pairs: exact caption (of 128) {:.2}%, \
-                 shape-colour caption (of 16) {:.2}%; picked caption's shape {:.1}%, colour {:.1}%, \
-                 position {:.1}%, size {:.1}%",
-                z.held_out_images,
-                100.0 * z.held_out_captions,
-                100.0 * z.held_out_pairs,
-                100.0 * a.shape,
-                100.0 * a.colour,
-                100.0 * a.position,
-                100.0 * a.size
-            );
-            println!(
-                "exact caption (of 128) on {} fresh images of trained combinations: {:.2}%",
-                z.seen_images,
-                100.0 * z.seen_captions
-            );
-        }
-        if let Some(g) = eval.gan {
-            let per: Vec<String> = g.per_class.iter().map(|n| n.to_string()).collect();
-            println!(
-                "{} samples: {:.1}% labelled with confidence >= 0.9 by the pixel probe (real held-out digits: {:.1}%; its accuracy on them {:.1}%), {} of {} classes present (per class: {})",
-                g.samples,
-                100.0 * g.confident,
-                100.0 * g.real_confident,
-                100.0 * g.classifier_accuracy,
-                g.classes_present,
-                g.per_class.len(),
-                per.join(" ")
-            );
-        }
-        if let Some(l) = eval.language {
-            println!(
-                "held-out text ({} characters): {:.3} bits per character (unigram baseline {:.3})",
-                l.characters, l.bits_per_character, l.unigram_bits_per_character
-            );
-        }
-        if let Some(p) = eval.pixel {
-            println!(
-                "held-out images ({}): {:.4} bits per dimension (independent pixels {:.4})",
-                p.images, p.bits_per_dim, p.independent_bits_per_dim
-            );
-        }
-        if let Some(m) = eval.mae {
-            println!(
-                "held-out images ({}), {:.0}% of the patches masked ({} visible): masked-patch error {:.5} per pixel (the mean image in their place {:.5})",
-                m.images,
-                100.0 * m.mask_ratio,
-                m.visible_patches,
-                m.masked_mse,
-                m.mean_image_mse
-            );
-        }
-        if let Some(c) = eval.cyclegan {
-            println!(
-                "held-out cycle error ({} digits, mean absolute per pixel): regular -> bold -> regular {:.4}, bold -> regular -> bold {:.4}",
-                c.images, c.cycle_x, c.cycle_y
-            );
-            println!(
-                "translation error against the true twin (never paired in training): regular -> bold {:.4}, bold -> regular {:.4}; doing nothing {:.4}",
-                c.to_y_error, c.to_x_error, c.unchanged_error
-            );
-        }
-        if let Some(g) = eval.generative {
-            println!(
-                "held-out reconstruction ({} images): {:.2} nats/image, MSE {:.5} per pixel",
-                g.held_out, g.reconstruction_nats, g.mse
-            );
-            if let (Some(kl), Some(elbo)) = (g.kl_nats, g.negative_elbo) {
-                println!("held-out KL {kl:.2} nats/image; negative ELBO {elbo:.2} nats/image");
-            }
-            if let Some(c) = g.conditional {
-                let per: Vec<String> = c
-                    .per_class
-                    .iter()
-                    .map(|a| format!("{:.0}", 100.0 * a))
-                    .collect();
-                println!(
-                    "conditional samples labelled as the requested class by the pixel probe: {:.1}% ({} per class: {}); the probe's held-out accuracy on real images {:.1}%",
-                    100.0 * c.requested_class,
-                    c.samples_per_class,
-                    per.join(" "),
-                    100.0 * c.classifier_accuracy
-                );
-            }
-        }
-    }
-
     /// Evaluate a saved model as it is (no training step).
     fn evaluate_checkpoint(args: &EvalArgs) -> Result<()> {
         let bytes = std::fs::read(&args.load)
@@ -503,7 +380,7 @@ mod cli {
             serde_json::to_string(session.config()).unwrap_or_default()
         );
         let t = Instant::now();
-        print_evaluation(pollster::block_on(session.evaluate())?);
+        println!("{}", pollster::block_on(session.evaluate())?);
         println!("evaluation took {:.1} s", t.elapsed().as_secs_f64());
         Ok(())
     }
@@ -608,7 +485,7 @@ mod cli {
         }
         if evaluate {
             let t = Instant::now();
-            print_evaluation(pollster::block_on(session.evaluate())?);
+            println!("{}", pollster::block_on(session.evaluate())?);
             println!("evaluation took {:.1} s", t.elapsed().as_secs_f64());
         }
         if let MethodConfig::CharLm(_) = session.config() {
@@ -617,7 +494,8 @@ mod cli {
                 temperature: 0.8,
                 ..Sampling::default()
             };
-            let text = pollster::block_on(session.write("In the beginning", 300, sampling)?)?;
+            let lm = session.downcast::<CharLm>("only the GPT writes")?;
+            let text = pollster::block_on(lm.sample("In the beginning", 300, sampling)?)?;
             println!("sample (temperature 0.8): In the beginning{text}");
         }
         if let Some(path) = &args.samples {
@@ -628,7 +506,9 @@ mod cli {
                 MethodConfig::CycleGan(_) => {
                     let mut groups = Vec::new();
                     for direction in [Direction::XToY, Direction::YToX] {
-                        let images = pollster::block_on(session.translations(0, 16, direction)?)?;
+                        let cyclegan = session.downcast::<CycleGan>("only CycleGAN translates")?;
+                        let images = cyclegan.translations(0, 16, direction)?;
+                        let images = pollster::block_on(images.read())?;
                         groups.extend(images.groups);
                     }
                     (groups, 16)
@@ -639,7 +519,9 @@ mod cli {
                 ),
                 MethodConfig::PixelCnn(_) => {
                     let blank = vec![0.0f32; 16 * 784];
-                    let mut images = pollster::block_on(session.complete(&blank, &blank, 784, 0)?)?;
+                    let pixelcnn = session.downcast::<PixelCnn>("only PixelCNN draws")?;
+                    let mut images =
+                        pollster::block_on(pixelcnn.complete(&blank, &blank, 784, 0)?)?;
                     images.groups.truncate(1);
                     (images.groups, 8)
                 }

@@ -7,29 +7,35 @@
 //! [`Session::finish_report`] records what was read. A non-finite loss halts the session with a
 //! message naming the step, until [`Session::reset`].
 
+use std::any::Any;
+
 use burn::tensor::Tensor;
 use web_time::Instant;
 
 use crate::backend::Compute;
 use crate::checkpoint::Checkpoint;
+use crate::data::TrainingData;
 use crate::eval::Representation;
-use crate::methods::generative::{LatentPoints, image_tensor};
+use crate::methods::codec::LatentPoints;
+use crate::methods::images::image_tensor;
+use crate::methods::validate::validate_count;
 use crate::methods::{
-    ClusteringEvaluation, Codec, Direction, Evaluation, Examples, Images, Interpolation,
-    LocalFuture, Method, MethodConfig, NextChar, PendingImages, PendingMetrics, Report, Sampling,
-    TrainingData, ZeroShot,
+    ClusteringEvaluation, Codec, Evaluation, Examples, Images, Interpolation, Method, MethodConfig,
+    PendingImages, PendingMetrics, Report,
 };
-use crate::{Error, Result};
+use crate::{Error, LocalFuture, Result};
 
 /// Most steps one `train` call may enqueue (the page calls it once per animation frame).
 pub const MAX_STEPS_PER_CALL: usize = 10_000;
-/// Most example images one call may ask for.
-pub const MAX_EXAMPLES: usize = 256;
+pub use crate::methods::validate::MAX_EXAMPLES;
 
 /// One method's training session.
 pub struct Session {
     config: MethodConfig,
     method: Box<dyn Method>,
+    /// What the method was built with, to build it again on reset.
+    data: Option<TrainingData>,
+    compute: Compute,
     halted: Option<Error>,
     last_report: (Instant, u64),
 }
@@ -76,10 +82,13 @@ impl Session {
         data: impl Into<Option<&'a TrainingData>>,
         compute: &Compute,
     ) -> Result<Self> {
-        let method = config.build(data.into(), compute)?;
+        let data = data.into();
+        let method = config.build(data, compute)?;
         Ok(Session {
             config,
             method,
+            data: data.cloned(),
+            compute: compute.clone(),
             halted: None,
             last_report: (Instant::now(), 0),
         })
@@ -105,12 +114,7 @@ impl Session {
         if let Some(e) = &self.halted {
             return Err(Error::Halted(e.to_string()));
         }
-        if steps == 0 || steps > MAX_STEPS_PER_CALL {
-            return Err(Error::config(
-                "steps",
-                format!("must be between 1 and {MAX_STEPS_PER_CALL}, got {steps}"),
-            ));
-        }
+        validate_count("steps", steps, MAX_STEPS_PER_CALL)?;
         self.method.train(steps);
         Ok(())
     }
@@ -146,29 +150,8 @@ impl Session {
 
     /// Up to `count` examples to draw, as an owned future.
     pub fn examples(&mut self, count: usize) -> Result<LocalFuture<Result<Examples>>> {
-        if count == 0 || count > MAX_EXAMPLES {
-            return Err(Error::config(
-                "count",
-                format!("must be between 1 and {MAX_EXAMPLES}, got {count}"),
-            ));
-        }
+        validate_count("count", count, MAX_EXAMPLES)?;
         let pending = self.method.examples(count)?;
-        Ok(Box::pin(pending.read()))
-    }
-
-    /// Held-out images classified by typed candidate captions (CLIP only), as an owned future.
-    pub fn zero_shot(
-        &self,
-        candidates: &[String],
-        count: usize,
-    ) -> Result<LocalFuture<Result<ZeroShot>>> {
-        if count == 0 || count > MAX_EXAMPLES {
-            return Err(Error::config(
-                "count",
-                format!("must be between 1 and {MAX_EXAMPLES}, got {count}"),
-            ));
-        }
-        let pending = self.method.zero_shot(candidates, count)?;
         Ok(Box::pin(pending.read()))
     }
 
@@ -189,11 +172,13 @@ impl Session {
         self.method.representation(grid)
     }
 
-    /// Back to a fresh model from the config's seed; clears a halt.
-    pub fn reset(&mut self) {
-        self.method.reset();
+    /// Back to a fresh model from the config's seed (the method built again, as
+    /// [`Session::new`] built it); clears a halt.
+    pub fn reset(&mut self) -> Result<()> {
+        self.method = self.config.build(self.data.as_ref(), &self.compute)?;
         self.halted = None;
         self.last_report = (Instant::now(), 0);
+        Ok(())
     }
 
     /// The model as a checkpoint file's bytes (see [`crate::checkpoint`]), as an owned future.
@@ -219,7 +204,7 @@ impl Session {
         compute: &Compute,
     ) -> Result<Self> {
         let mut session = Session::new(checkpoint.config.clone(), data, compute)?;
-        session.method.load(checkpoint)?;
+        session.method.load(&checkpoint.saved())?;
         Ok(session)
     }
 
@@ -243,9 +228,22 @@ impl Session {
         Ok(())
     }
 
+    /// The method being trained, for what only it does: `None` unless it is a `T` (see
+    /// [`crate::methods`]).
+    pub fn method<T: Method>(&self) -> Option<&T> {
+        (self.method.as_ref() as &dyn Any).downcast_ref::<T>()
+    }
+
+    /// The method being trained as a `T`, or the error `method: {only}` (what only `T` does,
+    /// e.g. "only a GAN walks its noise space").
+    pub fn downcast<T: Method>(&self, only: &str) -> Result<&T> {
+        self.method::<T>()
+            .ok_or_else(|| Error::config("method", only.to_string()))
+    }
+
     /// The frozen encoder-decoder of an autoencoder or VAE session.
-    pub fn generative(&self) -> Result<Codec> {
-        self.method.generative().ok_or_else(|| {
+    pub fn codec(&self) -> Result<Codec> {
+        self.method.codec().ok_or_else(|| {
             Error::config(
                 "method",
                 format!(
@@ -266,28 +264,11 @@ impl Session {
         mask_ratio: Option<f64>,
         seed: u64,
     ) -> Result<LocalFuture<Result<Images>>> {
-        check_count(count)?;
+        validate_count("count", count, MAX_EXAMPLES)?;
         Ok(read(
             self.method
                 .reconstructions(start, count, mask_ratio, seed)?,
         ))
-    }
-
-    /// A PixelCNN's completion of `images` where `known` is 0: up to `pixels` more pixels drawn
-    /// in raster order (see [`crate::methods::PixelCnn::complete`]).
-    pub fn complete(
-        &self,
-        images: &[f32],
-        known: &[f32],
-        pixels: usize,
-        seed: u64,
-    ) -> Result<LocalFuture<Result<Images>>> {
-        self.method.complete(images, known, pixels, seed)
-    }
-
-    /// A PixelCNN's receptive field of pixel (`row`, `col`), by gradients.
-    pub fn receptive_field(&self, row: usize, col: usize) -> Result<LocalFuture<Result<Images>>> {
-        Ok(read(self.method.receptive_field(row, col)?))
     }
 
     /// `count` samples (a VAE's from its prior, a GAN's generator's), the same for the same seed
@@ -298,7 +279,7 @@ impl Session {
         seed: u64,
         class: Option<usize>,
     ) -> Result<LocalFuture<Result<Images>>> {
-        check_count(count)?;
+        validate_count("count", count, MAX_EXAMPLES)?;
         Ok(read(self.method.samples(count, seed, class)?))
     }
 
@@ -313,8 +294,8 @@ impl Session {
         frames: usize,
         mode: Interpolation,
     ) -> Result<LocalFuture<Result<Images>>> {
-        let codec = self.generative()?;
-        crate::methods::generative::check_frames(frames)?;
+        let codec = self.codec()?;
+        crate::methods::images::check_frames(frames)?;
         codec.check_classes(&classes)?;
         let device = codec.device();
         let images = Tensor::cat(
@@ -333,7 +314,7 @@ impl Session {
         images: [&[f32]; 3],
         classes: [usize; 3],
     ) -> Result<LocalFuture<Result<Images>>> {
-        let codec = self.generative()?;
+        let codec = self.codec()?;
         codec.check_classes(&classes)?;
         let device = codec.device();
         let tensors = ["a", "b", "c"]
@@ -350,18 +331,13 @@ impl Session {
         side: usize,
         class: Option<usize>,
     ) -> Result<LocalFuture<Result<Images>>> {
-        Ok(read(self.generative()?.manifold(side, class)?))
+        Ok(read(self.codec()?.manifold(side, class)?))
     }
 
     /// The latent means of `count` held-out images (2-D latent only).
     pub fn latent_points(&self, count: usize) -> Result<LocalFuture<Result<LatentPoints>>> {
-        if count == 0 || count > MAX_POINTS {
-            return Err(Error::config(
-                "count",
-                format!("must be between 1 and {MAX_POINTS}, got {count}"),
-            ));
-        }
-        Ok(Box::pin(self.generative()?.latent_points(count)))
+        validate_count("count", count, MAX_POINTS)?;
+        Ok(Box::pin(self.codec()?.latent_points(count)))
     }
 
     /// A conditional VAE's class sweep: one code, every class (see [`Codec::class_sweep`]);
@@ -371,79 +347,17 @@ impl Session {
         image: Option<(&[f32], usize)>,
         seed: u64,
     ) -> Result<LocalFuture<Result<Images>>> {
-        let codec = self.generative()?;
+        let codec = self.codec()?;
         let image = match image {
             Some((px, class)) => Some((image_tensor("image", px, &codec.device())?, class)),
             None => None,
         };
         Ok(read(codec.class_sweep(image, seed)?))
     }
-
-    /// A GAN's images of the caller's noise vectors (`count x noise` values).
-    pub fn generate(&self, noise: &[f32]) -> Result<LocalFuture<Result<Images>>> {
-        Ok(read(self.method.generate(noise)?))
-    }
-
-    /// A GAN's walk from the noise of seed `from` to that of seed `to`, `frames` images.
-    pub fn latent_walk(
-        &self,
-        from: u64,
-        to: u64,
-        frames: usize,
-        mode: Interpolation,
-    ) -> Result<LocalFuture<Result<Images>>> {
-        Ok(read(self.method.latent_walk(from, to, frames, mode)?))
-    }
-
-    /// A CycleGAN's translations of `count` held-out images from `start`, and back.
-    pub fn translations(
-        &self,
-        start: usize,
-        count: usize,
-        direction: Direction,
-    ) -> Result<LocalFuture<Result<Images>>> {
-        check_count(count)?;
-        Ok(read(self.method.translations(start, count, direction)?))
-    }
-
-    /// A language model's distribution of the character after `prompt`.
-    pub fn next_char(&self, prompt: &str) -> Result<LocalFuture<Result<NextChar>>> {
-        let pending = self.method.next_char(prompt)?;
-        Ok(Box::pin(pending.read()))
-    }
-
-    /// A language model's continuation of `prompt`: `length` characters drawn with `sampling`.
-    pub fn write(
-        &self,
-        prompt: &str,
-        length: usize,
-        sampling: Sampling,
-    ) -> Result<LocalFuture<Result<String>>> {
-        self.method.write(prompt, length, sampling)
-    }
-
-    /// A CycleGAN's translation of one drawn image (28 x 28 values in [0, 1]), and back.
-    pub fn translate(
-        &self,
-        image: &[f32],
-        direction: Direction,
-    ) -> Result<LocalFuture<Result<Images>>> {
-        Ok(read(self.method.translate(image, direction)?))
-    }
 }
 
 /// Most latent points one call may ask for.
 pub const MAX_POINTS: usize = 2000;
-
-fn check_count(count: usize) -> Result<()> {
-    if count == 0 || count > MAX_EXAMPLES {
-        return Err(Error::config(
-            "count",
-            format!("must be between 1 and {MAX_EXAMPLES}, got {count}"),
-        ));
-    }
-    Ok(())
-}
 
 fn read(pending: PendingImages) -> LocalFuture<Result<Images>> {
     Box::pin(pending.read())

@@ -5,7 +5,7 @@ mod common;
 
 use unsupervised_playground::Error;
 use unsupervised_playground::backend::Compute;
-use unsupervised_playground::eval::{Board, BoardConfig};
+use unsupervised_playground::board::{Board, BoardConfig};
 use unsupervised_playground::methods::BOARD;
 
 fn config(steps: usize, k: usize) -> BoardConfig {
@@ -113,7 +113,7 @@ fn board_trains_each_method_to_the_budget_then_scores_every_contender() {
     );
 
     // Reset: untrained again; the methods' features are dropped, not the baselines'.
-    board.reset();
+    board.reset().unwrap();
     assert!(!board.done());
     let r = pollster::block_on(board.report()).unwrap();
     assert_eq!((r.total_steps, r.trained), (0, 0));

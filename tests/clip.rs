@@ -8,7 +8,7 @@ use serde_json::json;
 use unsupervised_playground::Error;
 use unsupervised_playground::backend::Compute;
 use unsupervised_playground::data::shapes::ShapeCaption;
-use unsupervised_playground::methods::{ClipConfig, MethodConfig};
+use unsupervised_playground::methods::{Clip, ClipConfig, MethodConfig};
 use unsupervised_playground::session::Session;
 
 /// The CPU device's random generator is one per process (see `tests/contrastive.rs`).
@@ -78,8 +78,11 @@ fn clip_loss_falls_and_images_find_their_captions() {
     // The N x N matrix: 8 images of 8 different captions, the first 4 of held-out pairs; row
     // i is image i's softmax over the 8 captions, caption i its own.
     let ex = pollster::block_on(s.examples(8).unwrap()).unwrap();
-    assert_eq!((ex.items.len(), ex.channels, ex.rows), (8, 3, 28));
-    assert_eq!(ex.pixels.len(), 8 * 3 * 28 * 28);
+    assert_eq!(
+        (ex.items.len(), ex.images.channels, ex.images.rows),
+        (8, 3, 28)
+    );
+    assert_eq!(ex.images.pixels.len(), 8 * 3 * 28 * 28);
     assert_eq!(ex.probabilities.len(), 64);
     let mut names = ex.class_names.clone();
     names.dedup();
@@ -99,12 +102,12 @@ fn typed_captions_are_checked_and_classify_held_out_images() {
     let _device = lock();
     let mut s = clip(ClipConfig::default());
     let words = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    assert_eq!(field_of(s.zero_shot(&[], 8)), "captions");
+    assert_eq!(field_of(zero_shot(&s, &[], 8)), "captions");
     assert_eq!(
-        field_of(s.zero_shot(&words(&["a red circle", " "]), 8)),
+        field_of(zero_shot(&s, &words(&["a red circle", " "]), 8)),
         "captions[1]"
     );
-    match s.zero_shot(&words(&["a purple circle"]), 8) {
+    match zero_shot(&s, &words(&["a purple circle"]), 8) {
         Err(Error::Config { field, message }) => {
             assert_eq!(field, "captions[0]");
             assert!(message.contains("\"purple\""), "{message}");
@@ -112,8 +115,8 @@ fn typed_captions_are_checked_and_classify_held_out_images() {
         Err(other) => panic!("{other}"),
         Ok(_) => panic!("accepted"),
     }
-    assert_eq!(field_of(s.zero_shot(&words(&["circle"]), 0)), "count");
-    assert_eq!(field_of(s.zero_shot(&words(&["x"; 33]), 8)), "captions");
+    assert_eq!(field_of(zero_shot(&s, &words(&["circle"]), 0)), "count");
+    assert_eq!(field_of(zero_shot(&s, &words(&["x"; 33]), 8)), "captions");
 
     s.train(60).unwrap();
     let candidates = words(&[
@@ -122,9 +125,9 @@ fn typed_captions_are_checked_and_classify_held_out_images() {
         "a blue triangle",
         "a yellow cross",
     ]);
-    let z = pollster::block_on(s.zero_shot(&candidates, 12).unwrap()).unwrap();
-    assert_eq!((z.captions.len(), z.channels), (12, 3));
-    assert_eq!(z.pixels.len(), 12 * 3 * 28 * 28);
+    let z = pollster::block_on(zero_shot(&s, &candidates, 12).unwrap().read()).unwrap();
+    assert_eq!((z.captions.len(), z.images.channels), (12, 3));
+    assert_eq!(z.images.pixels.len(), 12 * 3 * 28 * 28);
     assert_eq!(z.candidates, candidates);
     for (i, caption) in z.captions.iter().enumerate() {
         // Every shown image is of a held-out pair, so exactly one candidate fits it.
@@ -143,10 +146,14 @@ fn typed_captions_are_checked_and_classify_held_out_images() {
         .count();
     assert_eq!(z.accuracy, Some(right as f64 / 12.0));
     // The same images every call.
-    let again = pollster::block_on(s.zero_shot(&candidates, 12).unwrap()).unwrap();
+    let again = pollster::block_on(zero_shot(&s, &candidates, 12).unwrap().read()).unwrap();
     assert_eq!(again.captions, z.captions);
     // No candidate fits: no expected pick, no accuracy.
-    let none = pollster::block_on(s.zero_shot(&words(&["bottom right top left"]), 3).unwrap());
+    let none = pollster::block_on(
+        zero_shot(&s, &words(&["bottom right top left"]), 3)
+            .unwrap()
+            .read(),
+    );
     let none = none.unwrap();
     assert!(none.expected.iter().all(Option::is_none) && none.accuracy.is_none());
 }
@@ -161,10 +168,11 @@ fn only_clip_reads_captions() {
         &data,
         &compute,
     );
-    let result = rotation
-        .unwrap()
-        .zero_shot(&["a red circle".to_string()], 4);
-    assert_eq!(field_of(result), "method");
+    let rotation = rotation.unwrap();
+    assert_eq!(
+        field_of(zero_shot(&rotation, &["a red circle".to_string()], 4)),
+        "method"
+    );
 }
 
 /// CLIP composes: after 400 steps (about 15 s here) it names the shape-colour pair of most
@@ -183,4 +191,14 @@ fn clip_captions_held_out_pairs_zero_shot() {
     assert!(z.seen_captions > 0.8, "{z:?}");
     assert!(z.held_out_pairs > 0.6, "chance is 1/16: {z:?}");
     assert!(z.held_out_attributes.colour > 0.9, "{z:?}");
+}
+
+/// CLIP's zero-shot captions, which only a CLIP session has (`method` error otherwise).
+fn zero_shot(
+    s: &Session,
+    candidates: &[String],
+    count: usize,
+) -> unsupervised_playground::Result<unsupervised_playground::methods::PendingZeroShot> {
+    s.downcast::<Clip>("only CLIP classifies images by captions")?
+        .zero_shot(candidates, count)
 }

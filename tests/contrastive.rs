@@ -109,7 +109,10 @@ fn simclr_loss_falls_and_views_find_their_partners() {
 
     // 8 images, two views each: each view's partner is the other view of its image.
     let ex = pollster::block_on(s.examples(16).unwrap()).unwrap();
-    assert_eq!((ex.items.len(), ex.rows, ex.cols), (16, 28, 28));
+    assert_eq!(
+        (ex.items.len(), ex.images.rows, ex.images.cols),
+        (16, 28, 28)
+    );
     assert_eq!(ex.probabilities.len(), 16 * 16);
     for (i, item) in ex.items.iter().enumerate() {
         assert_eq!(item.truth, (i + 8) % 16);

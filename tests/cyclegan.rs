@@ -9,7 +9,7 @@ use serde_json::json;
 use unsupervised_playground::Error;
 use unsupervised_playground::backend::Compute;
 use unsupervised_playground::data::transforms::thicken;
-use unsupervised_playground::methods::{CycleGan, CycleGanConfig, Direction, MethodConfig};
+use unsupervised_playground::methods::{CycleGan, CycleGanConfig, Direction, Gan, MethodConfig};
 use unsupervised_playground::session::Session;
 
 /// The CPU device's random generator is one per process (see `tests/contrastive.rs`).
@@ -151,23 +151,36 @@ fn the_cycle_error_falls_and_translations_keep_their_shapes() {
     );
 
     for direction in [Direction::XToY, Direction::YToX] {
-        let images = pollster::block_on(s.translations(10, 5, direction).unwrap()).unwrap();
+        let images =
+            pollster::block_on(cyclegan(&s).translations(10, 5, direction).unwrap().read())
+                .unwrap();
         let names: Vec<&str> = images.groups.iter().map(|g| g.name.as_str()).collect();
         assert_eq!(names, ["input", "translated", "cycled"]);
         assert!(images.groups.iter().all(|g| g.count == 5));
         assert_eq!(images.labels.len(), 5);
     }
     let drawn = vec![0.5f32; 784];
-    let one = pollster::block_on(s.translate(&drawn, Direction::YToX).unwrap()).unwrap();
+    let one = pollster::block_on(
+        cyclegan(&s)
+            .translate_drawn(&drawn, Direction::YToX)
+            .unwrap()
+            .read(),
+    )
+    .unwrap();
     assert_eq!(one.groups[1].count, 1);
-    let message = |r: unsupervised_playground::Result<_>| r.err().unwrap().to_string();
-    let e = message(s.translate(&drawn[..783], Direction::XToY));
+    fn message<T>(r: unsupervised_playground::Result<T>) -> String {
+        r.err().unwrap().to_string()
+    }
+    let e = message(cyclegan(&s).translate_drawn(&drawn[..783], Direction::XToY));
     assert!(e.starts_with("image: "), "{e}");
-    let e = message(s.translations(150, 100, Direction::XToY));
+    let e = message(cyclegan(&s).translations(150, 100, Direction::XToY));
     assert!(e.starts_with("start: "), "{e}");
     let e = message(s.samples(4, 0, None));
     assert!(e.starts_with("method: "), "{e}");
-    let e = message(s.latent_walk(0, 1, 5, Default::default()));
+    let e = message(
+        s.downcast::<Gan>("only a GAN walks its noise space")
+            .map(|_| ()),
+    );
     assert!(e.starts_with("method: "), "{e}");
 
     let eval = pollster::block_on(s.evaluate()).unwrap().cyclegan.unwrap();
@@ -176,4 +189,9 @@ fn the_cycle_error_falls_and_translations_keep_their_shapes() {
         assert!(v.is_finite() && (0.0..1.0).contains(&v), "{eval:?}");
     }
     assert!(eval.unchanged_error > 0.05, "{eval:?}");
+}
+
+/// The CycleGAN a session trains.
+fn cyclegan(s: &Session) -> &CycleGan {
+    s.method::<CycleGan>().expect("a CycleGAN session")
 }

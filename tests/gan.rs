@@ -9,7 +9,7 @@ use serde_json::json;
 use unsupervised_playground::Error;
 use unsupervised_playground::backend::Compute;
 use unsupervised_playground::losses::{GanLoss, discriminator_loss, generator_loss};
-use unsupervised_playground::methods::generative::Interpolation;
+use unsupervised_playground::methods::images::Interpolation;
 use unsupervised_playground::methods::{Gan, GanConfig, Method};
 
 /// The CPU device's random generator is one per process (see `tests/contrastive.rs`).

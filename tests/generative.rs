@@ -13,11 +13,12 @@ use serde_json::json;
 use unsupervised_playground::Error;
 use unsupervised_playground::backend::Compute;
 use unsupervised_playground::checkpoint::{Checkpoint, FORMAT_VERSION};
+use unsupervised_playground::data::TrainingData;
 use unsupervised_playground::losses::{bernoulli_nll, gaussian_kl};
-use unsupervised_playground::methods::generative::{PIXELS, standard_normal};
+use unsupervised_playground::methods::images::{PIXELS, standard_normal};
 use unsupervised_playground::methods::vae::reparameterize;
 use unsupervised_playground::methods::{
-    Direction, Interpolation, MethodConfig, TrainingData, VaeConfig,
+    CharLm, CycleGan, Direction, Interpolation, MethodConfig, PixelCnn, VaeConfig,
 };
 use unsupervised_playground::session::Session;
 
@@ -375,8 +376,9 @@ fn fingerprint(s: &mut Session, data: &TrainingData) -> Vec<f32> {
         return pixels(pollster::block_on(images).unwrap());
     }
     // PixelCNN: the gradients of one pixel's logit (every layer's weights shape them).
-    if let Ok(field) = s.receptive_field(14, 14) {
-        return pixels(pollster::block_on(field).unwrap());
+    if let Some(pixelcnn) = s.method::<PixelCnn>() {
+        let field = pixelcnn.receptive_field(14, 14).unwrap();
+        return pixels(pollster::block_on(field.read()).unwrap());
     }
     if let Some(r) = s.representation(2) {
         let images = data.held_out.range(0, 8);
@@ -386,7 +388,7 @@ fn fingerprint(s: &mut Session, data: &TrainingData) -> Vec<f32> {
             .iter()
             .collect();
     }
-    if let Ok(codec) = s.generative() {
+    if let Ok(codec) = s.codec() {
         let classes = [1, 2, 3];
         let z = codec.encode(data.held_out.range(0, 3), &classes);
         let images = codec.decode(codec.prior_codes(3, 1), &classes);
@@ -397,12 +399,14 @@ fn fingerprint(s: &mut Session, data: &TrainingData) -> Vec<f32> {
             .collect();
     }
     // A language model: the next-character distribution after a fixed prompt.
-    if let Ok(next) = s.next_char("And God said") {
-        return pollster::block_on(next).unwrap().probabilities;
+    if let Some(lm) = s.method::<CharLm>() {
+        let next = lm.next_char("And God said").unwrap();
+        return pollster::block_on(next.read()).unwrap().probabilities;
     }
     // A CycleGAN: held-out digits translated and back.
-    if let Ok(images) = s.translations(0, 3, Direction::XToY) {
-        let images = pollster::block_on(images).unwrap();
+    if let Some(cyclegan) = s.method::<CycleGan>() {
+        let images = cyclegan.translations(0, 3, Direction::XToY).unwrap();
+        let images = pollster::block_on(images.read()).unwrap();
         return images
             .groups
             .iter()
@@ -457,7 +461,7 @@ fn every_method_saves_and_loads_bit_identically() {
     );
     s.train(4).unwrap();
     let before = pollster::block_on(s.samples(4, 9, None).unwrap()).unwrap();
-    let codec = s.generative().unwrap();
+    let codec = s.codec().unwrap();
     let raw = |codec: &unsupervised_playground::methods::Codec| -> Vec<f32> {
         codec
             .decode(codec.prior_codes(3, 1), &[])
@@ -475,7 +479,7 @@ fn every_method_saves_and_loads_bit_identically() {
     fresh
         .load(&Checkpoint::decode(&bytes).unwrap(), &data, &compute)
         .unwrap();
-    assert_eq!(raw(&fresh.generative().unwrap()), raw_before);
+    assert_eq!(raw(&fresh.codec().unwrap()), raw_before);
     assert_eq!(
         pollster::block_on(fresh.samples(4, 9, None).unwrap()).unwrap(),
         before

@@ -68,8 +68,11 @@ fn jigsaw_loss_falls_and_boards_have_the_documented_shape() {
 
     // Boards: a 2x2 grid of 12-pixel tiles (14-pixel cells, 2 of jitter), 24 permutations.
     let ex = pollster::block_on(session.examples(5).unwrap()).unwrap();
-    assert_eq!((ex.items.len(), ex.rows, ex.cols), (5, 24, 24));
-    assert_eq!(ex.pixels.len(), 5 * 24 * 24);
+    assert_eq!(
+        (ex.items.len(), ex.images.rows, ex.images.cols),
+        (5, 24, 24)
+    );
+    assert_eq!(ex.images.pixels.len(), 5 * 24 * 24);
     assert_eq!(ex.class_names.len(), 24);
     let mut orders: Vec<&String> = ex.class_names.iter().collect();
     orders.sort();

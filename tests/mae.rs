@@ -9,7 +9,7 @@ use burn::tensor::{Device, Tensor, TensorData};
 use serde_json::json;
 use unsupervised_playground::Error;
 use unsupervised_playground::backend::Compute;
-use unsupervised_playground::methods::generative::{PIXELS, SIDE};
+use unsupervised_playground::methods::images::{PIXELS, SIDE};
 use unsupervised_playground::methods::mae::{patch_count, patchify, unpatchify, visible_patches};
 use unsupervised_playground::methods::{Mae, MaeConfig, Method, MethodConfig};
 use unsupervised_playground::session::Session;

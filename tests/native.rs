@@ -6,8 +6,9 @@ mod common;
 use unsupervised_playground::Error;
 use unsupervised_playground::backend::Compute;
 use unsupervised_playground::checkpoint::Checkpoint;
+use unsupervised_playground::data::TrainingData;
 use unsupervised_playground::data::{DatasetName, ImageSet, Split};
-use unsupervised_playground::methods::{MethodConfig, Report, RotationConfig, TrainingData};
+use unsupervised_playground::methods::{MethodConfig, Report, RotationConfig};
 use unsupervised_playground::session::Session;
 
 #[test]
@@ -229,7 +230,7 @@ fn a_non_finite_loss_halts_training_until_reset() {
     );
     let refused = session.train(1).unwrap_err();
     assert!(matches!(refused, Error::Halted(_)), "{refused}");
-    session.reset();
+    session.reset().unwrap();
     session.train(1).expect("reset clears the halt");
 }
 
@@ -245,7 +246,7 @@ fn examples_and_evaluation_have_the_documented_shapes() {
     session.train(3).unwrap();
     let ex = pollster::block_on(session.examples(6).unwrap()).unwrap();
     assert_eq!(ex.items.len(), 6);
-    assert_eq!(ex.pixels.len(), 6 * 28 * 28);
+    assert_eq!(ex.images.pixels.len(), 6 * 28 * 28);
     assert_eq!(ex.class_names, ["0°", "90°", "180°", "270°"]);
     assert!(ex.items.iter().all(|i| i.truth < 4 && i.predicted < 4));
     assert!(session.examples(0).is_err());

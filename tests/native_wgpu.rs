@@ -52,7 +52,7 @@ fn methods_train_on_wgpu() {
         "jigsaw loss did not fall on wgpu: {l0} -> {l1}"
     );
     let ex = pollster::block_on(session.examples(3).unwrap()).unwrap();
-    assert_eq!((ex.items.len(), ex.rows), (3, 24));
+    assert_eq!((ex.items.len(), ex.images.rows), (3, 24));
 
     // Augmentations (crop, mirror, jitter, blur) give the views the CPU backend gives: the same
     // gathers and clamps in the shaders. Noise is left out (each backend draws its own).

@@ -12,7 +12,7 @@ use rand::{RngExt, SeedableRng};
 use serde_json::json;
 use unsupervised_playground::Error;
 use unsupervised_playground::backend::Compute;
-use unsupervised_playground::methods::generative::{PIXELS, SIDE};
+use unsupervised_playground::methods::images::{PIXELS, SIDE};
 use unsupervised_playground::methods::pixelcnn::{MaskKind, PixelNet, causal_mask};
 use unsupervised_playground::methods::{Method, MethodConfig, PixelCnn, PixelCnnConfig};
 use unsupervised_playground::session::Session;

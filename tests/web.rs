@@ -6,6 +6,8 @@
 
 #![cfg(target_arch = "wasm32")]
 
+#[path = "web_common/backends.rs"]
+mod backends;
 mod web_common;
 
 use wasm_bindgen_test::*;
@@ -15,10 +17,11 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[wasm_bindgen_test]
 async fn methods_train_on_webgpu() {
     web_common::init("webgpu", "gpu").await;
-    web_common::jigsaw_loss_falls_and_examples_read().await;
-    web_common::deepcluster_loss_falls_and_examples_read().await;
-    web_common::rotation_loss_falls_and_examples_read().await;
-    web_common::bad_input_is_refused().await;
-    web_common::board_bad_input_is_refused().await;
-    web_common::memory_is_reported(true);
+    backends::jigsaw_loss_falls_and_examples_read().await;
+    backends::deepcluster_loss_falls_and_examples_read().await;
+    backends::rotation_loss_falls_and_examples_read().await;
+    backends::train_and_report_is_one_call().await;
+    backends::bad_input_is_refused().await;
+    backends::board_bad_input_is_refused().await;
+    backends::memory_is_reported(true);
 }

@@ -70,6 +70,17 @@ impl AugmentConfig {
 
     /// Check every field; the error names it.
     pub fn validate(&self) -> Result<()> {
+        // A value in [0, 1]: `kind` says what it is ("a probability " or "").
+        let unit = |field: &str, v: f64, kind: &str| {
+            if (0.0..=1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(Error::config(
+                    field,
+                    format!("must be {kind}between 0 and 1, got {v}"),
+                ))
+            }
+        };
         for (field, p) in [
             ("crop_probability", self.crop_probability),
             ("flip_probability", self.flip_probability),
@@ -77,12 +88,7 @@ impl AugmentConfig {
             ("blur_probability", self.blur_probability),
             ("noise_probability", self.noise_probability),
         ] {
-            if !(0.0..=1.0).contains(&p) {
-                return Err(Error::config(
-                    field,
-                    format!("must be a probability between 0 and 1, got {p}"),
-                ));
-            }
+            unit(field, p, "a probability ")?;
         }
         let [lo, hi] = self.crop_scale;
         if !(lo > 0.0 && lo <= hi && hi <= 1.0) {
@@ -96,12 +102,7 @@ impl AugmentConfig {
             ("contrast", self.contrast),
             ("noise_std", self.noise_std),
         ] {
-            if !(0.0..=1.0).contains(&v) {
-                return Err(Error::config(
-                    field,
-                    format!("must be between 0 and 1, got {v}"),
-                ));
-            }
+            unit(field, v, "")?;
         }
         Ok(())
     }

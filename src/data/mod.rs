@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub use format::ImageSet;
 
+use crate::backend::Compute;
 use crate::{Error, Result};
 
 /// The datasets shipped with the site (`www/data/<name>.upgd`).
@@ -111,6 +112,15 @@ pub struct DeviceImages {
 }
 
 impl DeviceImages {
+    /// `count` indices drawn at random (with repeats) from these images, at least 1 and at most
+    /// as many as there are: the examples a widget shows.
+    pub fn draw_indices(&self, count: usize, rng: &mut StdRng) -> Vec<usize> {
+        use rand::RngExt;
+        (0..count.clamp(1, self.len()))
+            .map(|_| rng.random_range(0..self.len()))
+            .collect()
+    }
+
     /// Upload `set` to `device`.
     pub fn upload(set: &ImageSet, device: &Device) -> Self {
         let floats: Vec<f32> = set.pixels.iter().map(|&p| p as f32 / 255.0).collect();
@@ -155,6 +165,38 @@ pub fn index_tensor(values: &[usize], device: &Device) -> Tensor<1, Int> {
     Tensor::from_data(TensorData::new(v, [values.len()]), device)
 }
 
+/// A dataset's two parts, uploaded once to the device and shared by every session on it.
+#[derive(Debug, Clone)]
+pub struct TrainingData {
+    /// Which dataset.
+    pub name: DatasetName,
+    /// Class names (for labels in the page; methods never see labels).
+    pub class_names: Vec<String>,
+    /// The training part.
+    pub train: DeviceImages,
+    /// The held-out part, for evaluation only.
+    pub held_out: DeviceImages,
+    /// Which upload this is (shared by its clones): what caches of scores measured on this data
+    /// are keyed by (see `eval::probe`), since two uploads of one dataset name may differ.
+    pub id: u64,
+}
+
+impl TrainingData {
+    /// Split `set` with the fixed seed and upload both parts to `compute`'s device.
+    pub fn upload(name: DatasetName, set: &ImageSet, compute: &Compute) -> Result<Self> {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static UPLOADS: AtomicU64 = AtomicU64::new(0);
+        let split = Split::new(set)?;
+        Ok(TrainingData {
+            name,
+            class_names: set.class_names.clone(),
+            train: DeviceImages::upload(&split.train, &compute.device),
+            held_out: DeviceImages::upload(&split.held_out, &compute.device),
+            id: UPLOADS.fetch_add(1, Ordering::Relaxed),
+        })
+    }
+}
+
 /// Draws batch indices epoch by epoch: each epoch is a fresh seeded permutation, so every image is
 /// seen once per epoch and a run is reproducible from its seed.
 #[derive(Debug)]
@@ -184,6 +226,14 @@ impl BatchSampler {
         let batch = self.order[self.at..self.at + size].to_vec();
         self.at += size;
         batch
+    }
+
+    /// The images of the next `size` indices of `images` (the set this sampler orders).
+    ///
+    /// # Shapes
+    /// - output: `[size, channels, rows, cols]`
+    pub fn next_images(&mut self, images: &DeviceImages, size: usize) -> Tensor<4> {
+        images.batch(&self.next_batch(size))
     }
 }
 

@@ -9,7 +9,8 @@ use burn::tensor::{Bool, Int, Tensor, TensorData};
 use rand::seq::index::sample;
 use rand::{Rng, RngExt};
 
-use crate::{Error, Result};
+use crate::Result;
+use crate::readback::ReadBack;
 
 /// A clustering: the centroids and each point's cluster.
 #[derive(Debug, Clone)]
@@ -133,11 +134,10 @@ fn update(x: Tensor<2>, assignments: Tensor<1, Int>, restart: Tensor<2>, k: usiz
 
 /// Read cluster assignments (or any labels) back to the host, asynchronously.
 pub async fn read_labels(labels: Tensor<1, Int>) -> Result<Vec<usize>> {
-    let data = labels.into_data_async().await.map_err(|e| {
-        Error::Device(format!(
-            "reading the cluster assignments back failed: {e:?}"
-        ))
-    })?;
+    let data = labels
+        .into_data_async()
+        .read_back("cluster assignments")
+        .await?;
     Ok(data.iter::<i64>().map(|v| v.max(0) as usize).collect())
 }
 

@@ -5,6 +5,7 @@ use burn::tensor::Tensor;
 
 use crate::losses::unit_rows;
 use crate::pace::Pacer;
+use crate::readback::ReadBack;
 use crate::{Error, Result};
 
 /// Held-out rows scored per chunk (bounds the `[chunk, n_train]` similarity matrix).
@@ -46,10 +47,7 @@ pub async fn knn_accuracy(
             .narrow(0, start, end - start)
             .matmul(labelled.clone()); // [c, n]
         let (_, nearest) = sims.topk_with_indices(k, 1); // [c, k], most similar first
-        let nearest = nearest
-            .into_data_async()
-            .await
-            .map_err(|e| Error::Device(format!("reading the neighbours back failed: {e:?}")))?;
+        let nearest = nearest.into_data_async().read_back("neighbours").await?;
         let nearest: Vec<usize> = nearest.iter::<i64>().map(|i| i as usize).collect();
         for (row, neighbours) in nearest.chunks(k).enumerate() {
             let votes: Vec<u8> = neighbours.iter().map(|&j| labels[j]).collect();

@@ -1,20 +1,18 @@
 //! Evaluation of learned representations. Labels are used here and nowhere else.
 
-pub mod board;
 pub mod cluster;
 pub mod knn;
 pub mod pca;
 pub mod probe;
 
-pub use board::{Board, BoardConfig, BoardReport, BoardScores, conv_representation};
 pub use cluster::{KMeans, kmeans, nmi, purity};
 pub use knn::knn_accuracy;
 pub use probe::{
-    BaselineCache, PixelClassifier, ProbeComparison, ProbeConfig, compare_with_random_init,
-    encode_all, encode_paced, fit_logistic, labels_tensor, linear_probe, probe_features,
-    random_encoder,
+    PixelClassifier, ProbeComparison, ProbeConfig, compare_with_random_init, encode_all,
+    encode_paced, fit_logistic, labels_tensor, linear_probe, probe_features, random_encoder,
 };
 
+use burn::module::Module;
 use burn::tensor::Tensor;
 
 use crate::nn::ConvEncoder;
@@ -38,6 +36,22 @@ impl Representation for ConvEncoder {
     }
 }
 
+/// The representation a method hands the board: a frozen copy of `encoder`, its last feature map
+/// averaged to a `grid x grid` grid (1 = over all of space).
+pub fn conv_representation(encoder: &ConvEncoder, grid: usize) -> Box<dyn Representation> {
+    Box::new(encoder.valid().with_grid(grid))
+}
+
+/// Fractions as percentages with `decimals` digits, separated by spaces (`"91.20 90.85"`): how
+/// the CLI lists per-run and per-class scores.
+pub fn percentages(fractions: &[f64], decimals: usize) -> String {
+    fractions
+        .iter()
+        .map(|a| format!("{:.*}", decimals, 100.0 * a))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Raw pixels as features (each image flattened): the yardstick with no learning at all.
 #[derive(Debug, Clone, Copy)]
 pub struct Pixels;
@@ -48,6 +62,7 @@ impl Representation for Pixels {
     }
 }
 
+use crate::readback::ReadBack;
 use crate::{Error, Result};
 
 /// Read a one-element tensor back asynchronously (the only way that works in a browser);
@@ -55,9 +70,9 @@ use crate::{Error, Result};
 pub async fn read_scalar(value: Tensor<1>, what: &str) -> Result<f64> {
     value
         .into_scalar_async::<f32>()
+        .read_back(what)
         .await
         .map(|v| v as f64)
-        .map_err(|e| Error::Device(format!("reading the {what} back failed: {e:?}")))
 }
 
 /// The accuracy over `count` held-out items, scored `chunk` at a time (memory stays small) by

@@ -8,6 +8,7 @@
 use burn::tensor::{Tensor, TensorData};
 use serde::Serialize;
 
+use crate::readback::ReadBack;
 use crate::{Error, Result};
 
 /// Iterations of the orthogonal iteration (it stops earlier once the subspace settles).
@@ -60,10 +61,7 @@ pub async fn project_2d(features: Tensor<2>) -> Result<Projection> {
 }
 
 async fn read(t: Tensor<2>, what: &str) -> Result<Vec<f64>> {
-    let data = t
-        .into_data_async()
-        .await
-        .map_err(|e| Error::Device(format!("reading the {what} back failed: {e:?}")))?;
+    let data = t.into_data_async().read_back(what).await?;
     Ok(data.iter::<f32>().map(|v| v as f64).collect())
 }
 

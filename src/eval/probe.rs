@@ -5,13 +5,15 @@
 //! trained encoder and on a random-init encoder of the same shape, the difference is what the
 //! pretext task taught.
 
+use std::fmt;
+
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use burn::tensor::Device;
 
@@ -20,11 +22,11 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
 use super::Representation;
-use crate::data::{DeviceImages, index_tensor};
+use crate::data::{DeviceImages, TrainingData, index_tensor};
 use crate::losses::cross_entropy;
-use crate::methods::TrainingData;
 use crate::nn::{ConvEncoder, ConvEncoderConfig};
 use crate::pace::Pacer;
+use crate::readback::ReadBack;
 use crate::{Error, Result};
 
 /// Seed of the probe's initial weights and of the shuffle a probe on more than
@@ -340,11 +342,10 @@ pub async fn choose_weight_decay(
         features.narrow(0, fit, validation),
         labels.narrow(0, fit, validation),
     );
-    let scores = scores.into_data_async().await.map_err(|e| {
-        Error::Device(format!(
-            "reading the validation accuracies back failed: {e:?}"
-        ))
-    })?;
+    let scores = scores
+        .into_data_async()
+        .read_back("validation accuracies")
+        .await?;
     let mut best = (f32::NEG_INFINITY, first);
     for (acc, &weight_decay) in scores.iter::<f32>().zip(candidates) {
         if acc > best.0 {
@@ -392,29 +393,28 @@ pub fn random_encoder(config: &ConvEncoderConfig, seed: u64, device: &Device) ->
     config.init(device)
 }
 
-/// Baseline probe accuracies already measured on one dataset's device, so a second evaluation
-/// (or a second method on the board) does not fit the same random-init probes again. They depend
-/// only on the probe settings and the encoder's shape, never on training.
-#[derive(Debug, Clone, Default)]
-pub struct BaselineCache(Arc<Mutex<Vec<BaselineEntry>>>);
+/// Baseline probe accuracies already measured, so a second evaluation (or a second method on
+/// the board) does not fit the same random-init probes again. They depend only on the data, the
+/// probe settings and the encoder's shape, never on training. Keyed by the upload's
+/// [`TrainingData::id`] and those settings; an entry is a handful of numbers, kept for the
+/// life of the page.
+static BASELINES: Mutex<Vec<BaselineEntry>> = Mutex::new(Vec::new());
 
-/// A cache key (the probe settings and the encoder's shape) and the accuracy of each init.
-type BaselineEntry = (String, Vec<f64>);
+/// The upload, a key (the probe settings and the encoder's shape) and the accuracy of each init.
+type BaselineEntry = (u64, String, Vec<f64>);
 
-impl BaselineCache {
-    fn get(&self, key: &str) -> Option<Vec<f64>> {
-        let entries = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        entries
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-    }
+fn cached_baseline(data: u64, key: &str) -> Option<Vec<f64>> {
+    let entries = BASELINES.lock().unwrap_or_else(|e| e.into_inner());
+    entries
+        .iter()
+        .find(|(d, k, _)| *d == data && k == key)
+        .map(|(_, _, v)| v.clone())
+}
 
-    fn put(&self, key: String, runs: Vec<f64>) {
-        let mut entries = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if !entries.iter().any(|(k, _)| *k == key) {
-            entries.push((key, runs));
-        }
+fn cache_baseline(data: u64, key: String, runs: Vec<f64>) {
+    let mut entries = BASELINES.lock().unwrap_or_else(|e| e.into_inner());
+    if !entries.iter().any(|(d, k, _)| *d == data && *k == key) {
+        entries.push((data, key, runs));
     }
 }
 
@@ -444,7 +444,7 @@ pub async fn compare_with_random_init(
     )
     .await?;
     let key = format!("{config:?} {encoder_config:?}");
-    let runs = match data.baselines.get(&key) {
+    let runs = match cached_baseline(data.id, &key) {
         Some(runs) => runs,
         None => {
             let device = data.train.images.device();
@@ -462,7 +462,7 @@ pub async fn compare_with_random_init(
                     .await?,
                 );
             }
-            data.baselines.put(key, runs.clone());
+            cache_baseline(data.id, key, runs.clone());
             runs
         }
     };
@@ -536,6 +536,23 @@ impl PixelClassifier {
     pub fn agrees(&self, images: Tensor<4>, classes: &[usize]) -> Tensor<1> {
         let truth = index_tensor(classes, &images.device());
         self.predict(images).equal(truth).float()
+    }
+}
+
+/// One line, as the CLI prints it.
+impl fmt::Display for ProbeComparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "linear probe ({} labels, {} held-out): trained encoder {:.2}%, random-init encoders {:.2}% (mean of {}: {}), gain {:+.2} points",
+            self.labelled,
+            self.held_out,
+            100.0 * self.trained,
+            100.0 * self.random_init,
+            self.random_init_runs.len(),
+            super::percentages(&self.random_init_runs, 2),
+            100.0 * (self.trained - self.random_init)
+        )
     }
 }
 

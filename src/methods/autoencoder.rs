@@ -12,55 +12,47 @@
 
 use burn::module::Module;
 use burn::tensor::Distribution;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
+use smart_default::SmartDefault;
 
-use super::generative::{Codec, validate_latent};
-use super::{
-    Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, PendingMetrics, Trainer, TrainingData,
-    validate_batch_size, validate_dataset, validate_learning_rate,
-};
+use super::codec::{Codec, validate_latent};
+use super::trainer::trained_by;
+use super::{MAX_BATCH_SIZE, Method, Trainer, validate_batch_size, validate_learning_rate};
 use crate::backend::Compute;
-use crate::checkpoint::{Checkpoint, Part};
+use crate::data::TrainingData;
 use crate::data::{BatchSampler, DatasetName};
 use crate::losses::bernoulli_nll;
 use crate::nn::{EncoderDecoder, EncoderDecoderConfig};
 use crate::{Error, Result};
 
 /// Hyperparameters of the (denoising) autoencoder.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, SmartDefault)]
 #[serde(default, deny_unknown_fields)]
 pub struct AutoencoderConfig {
     /// Dataset to train on.
+    #[default(DatasetName::Mnist)]
     pub dataset: DatasetName,
     /// Images per step.
+    #[default(64)]
     pub batch_size: usize,
     /// Adam's learning rate.
+    #[default(1e-3)]
     pub learning_rate: f64,
     /// Length of the code every image is squeezed through.
+    #[default(16)]
     pub latent: usize,
     /// Standard deviation of the Gaussian noise added to the inputs (0 = a plain autoencoder,
     /// up to 1).
+    #[default(0.0)]
     pub noise: f64,
     /// Seed of the weight init, the batch order and the noise.
+    #[default(42)]
     pub seed: u64,
     /// Largest L2 norm of each parameter's gradient, applied before Adam's step (a gradient
     /// over it is scaled down to it); 0 (the default) does not clip.
+    #[default(0.0)]
     pub gradient_clip: f64,
-}
-
-impl Default for AutoencoderConfig {
-    fn default() -> Self {
-        AutoencoderConfig {
-            dataset: DatasetName::Mnist,
-            batch_size: 64,
-            learning_rate: 1e-3,
-            latent: 16,
-            noise: 0.0,
-            seed: 42,
-            gradient_clip: 0.0,
-        }
-    }
 }
 
 impl AutoencoderConfig {
@@ -70,7 +62,6 @@ impl AutoencoderConfig {
 
     /// Check every field; the error names the field.
     pub fn validate(&self, data: &TrainingData) -> Result<()> {
-        validate_dataset(self.dataset, data)?;
         validate_batch_size("batch_size", self.batch_size, MAX_BATCH_SIZE, data)?;
         validate_learning_rate("learning_rate", self.learning_rate)?;
         validate_latent(self.latent)?;
@@ -88,7 +79,6 @@ impl AutoencoderConfig {
 pub struct Autoencoder {
     config: AutoencoderConfig,
     data: TrainingData,
-    device: Device,
     net: Trainer<EncoderDecoder>,
     sampler: BatchSampler,
 }
@@ -96,17 +86,13 @@ pub struct Autoencoder {
 impl Autoencoder {
     /// A fresh session; `config` must have been validated against `data`.
     pub fn new(config: AutoencoderConfig, data: &TrainingData, compute: &Compute) -> Self {
-        Self::on_device(config, data.clone(), compute.device.clone().autodiff())
-    }
-
-    fn on_device(config: AutoencoderConfig, data: TrainingData, device: Device) -> Self {
+        let (data, device) = (data.clone(), compute.device.clone().autodiff());
         device.seed(config.seed);
         let net = EncoderDecoderConfig::new(config.latent, config.latent).init(&device);
         Autoencoder {
             net: Trainer::new(net).with_gradient_clip(config.gradient_clip),
             sampler: BatchSampler::new(data.train.len(), config.seed),
             data,
-            device,
             config,
         }
     }
@@ -136,40 +122,16 @@ impl Autoencoder {
 }
 
 impl Method for Autoencoder {
-    fn train(&mut self, steps: usize) {
-        for _ in 0..steps {
-            let indices = self.sampler.next_batch(self.config.batch_size);
-            let batch = self.data.train.batch(&indices);
-            self.train_on(batch);
-        }
+    trained_by!(net);
+
+    fn train_step(&mut self) {
+        let batch = self
+            .sampler
+            .next_images(&self.data.train, self.config.batch_size);
+        self.train_on(batch);
     }
 
-    fn step(&self) -> u64 {
-        self.net.steps()
-    }
-
-    fn take_metrics(&mut self) -> PendingMetrics {
-        self.net.take_metrics()
-    }
-
-    fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
-        let codec = self.codec();
-        Box::pin(async move { Ok(Evaluation::generative(codec.evaluate().await?)) })
-    }
-
-    fn reset(&mut self) {
-        *self = Autoencoder::on_device(self.config.clone(), self.data.clone(), self.device.clone());
-    }
-
-    fn save(&self) -> LocalFuture<Result<Vec<Part>>> {
-        self.net.save()
-    }
-
-    fn load(&mut self, checkpoint: &Checkpoint) -> Result<()> {
-        self.net.load(checkpoint)
-    }
-
-    fn generative(&self) -> Option<Codec> {
+    fn codec(&self) -> Option<Codec> {
         Some(self.codec())
     }
 }

@@ -11,72 +11,67 @@
 //! what happens.
 
 use burn::module::Module;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
+use smart_default::SmartDefault;
 
 use super::simclr::validate_projection;
+use super::trainer::trained_by;
 use super::views::{ViewSource, validate_augment};
 use super::{
-    Evaluation, LocalFuture, MAX_BATCH_SIZE, MODEL_PART, Method, PendingExamples, PendingMetrics,
-    Trainer, TrainingData, probe_evaluation, validate_batch_size, validate_dataset,
-    validate_learning_rate,
+    Evaluation, MAX_BATCH_SIZE, MODEL_PART, Method, PendingExamples, Trainer, probe_evaluation,
+    validate_batch_size, validate_learning_rate,
 };
+use crate::LocalFuture;
 use crate::backend::Compute;
-use crate::checkpoint::{Checkpoint, Part, gather_parts, load_module, save_module};
 use crate::data::DatasetName;
+use crate::data::TrainingData;
 use crate::data::augment::AugmentConfig;
 use crate::eval::{Representation, conv_representation};
 use crate::losses::{accuracy, normalized_mse, nt_xent_logits, output_spread};
 use crate::nn::{Embedder, EmbedderConfig, MlpHead, MlpHeadConfig, ema_update};
+use crate::record::{Part, Saved, gather_parts, load_module, save_module};
 use crate::{Error, Result};
 
 /// The temperature the widget's view-matching picture uses (BYOL itself has none).
 const DISPLAY_TEMPERATURE: f64 = 0.1;
 
 /// Hyperparameters of BYOL. Missing fields take the defaults below; unknown ones are refused.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, SmartDefault)]
 #[serde(default, deny_unknown_fields)]
 pub struct ByolConfig {
     /// Dataset to train on.
+    #[default(DatasetName::Mnist)]
     pub dataset: DatasetName,
     /// Images per step (at least 2: the collapse monitor is a spread over the batch).
+    #[default(64)]
     pub batch_size: usize,
     /// Momentum `m` of the target network, in `[0, 1)`.
+    #[default(0.99)]
     pub momentum: f64,
     /// Adam's learning rate.
+    #[default(1e-3)]
     pub learning_rate: f64,
     /// Size of the projection (and of the prediction).
+    #[default(64)]
     pub projection: usize,
     /// The predictor on the online branch. Off: the online projection itself must match the
     /// target's.
+    #[default(true)]
     pub predictor: bool,
     /// The stop-gradient. Off: the target is the online network itself (no EMA copy), with
     /// gradients through both branches, the setting in which SimSiam showed the collapse.
+    #[default(true)]
     pub stop_gradient: bool,
     /// The augmentations that make the two views.
     pub augment: AugmentConfig,
     /// Seed of the weight init, the batch order and the augmentations.
+    #[default(42)]
     pub seed: u64,
     /// Largest L2 norm of each parameter's gradient, applied before Adam's step (a gradient
     /// over it is scaled down to it); 0 (the default) does not clip.
+    #[default(0.0)]
     pub gradient_clip: f64,
-}
-
-impl Default for ByolConfig {
-    fn default() -> Self {
-        ByolConfig {
-            dataset: DatasetName::Mnist,
-            batch_size: 64,
-            momentum: 0.99,
-            learning_rate: 1e-3,
-            projection: 64,
-            predictor: true,
-            stop_gradient: true,
-            augment: AugmentConfig::default(),
-            seed: 42,
-            gradient_clip: 0.0,
-        }
-    }
 }
 
 impl ByolConfig {
@@ -87,7 +82,6 @@ impl ByolConfig {
 
     /// Check every field; the error names the field.
     pub fn validate(&self, data: &TrainingData) -> Result<()> {
-        validate_dataset(self.dataset, data)?;
         if self.batch_size < 2 {
             return Err(Error::config(
                 "batch_size",
@@ -143,7 +137,6 @@ impl ByolOnline {
 /// A BYOL training session's state.
 pub struct Byol {
     config: ByolConfig,
-    device: Device,
     online: Trainer<ByolOnline>,
     target: Embedder,
     views: ViewSource,
@@ -152,10 +145,7 @@ pub struct Byol {
 impl Byol {
     /// A fresh session; `config` must have been validated against `data`.
     pub fn new(config: ByolConfig, data: &TrainingData, compute: &Compute) -> Self {
-        Self::on_device(config, data.clone(), compute.device.clone().autodiff())
-    }
-
-    fn on_device(config: ByolConfig, data: TrainingData, device: Device) -> Self {
+        let (data, device) = (data.clone(), compute.device.clone().autodiff());
         device.seed(config.seed);
         let net = EmbedderConfig::new()
             .with_projection(config.projection)
@@ -169,7 +159,6 @@ impl Byol {
                 .with_gradient_clip(config.gradient_clip),
             target,
             views: ViewSource::new(data, config.seed),
-            device,
             config,
         }
     }
@@ -214,19 +203,11 @@ impl Byol {
 }
 
 impl Method for Byol {
-    fn train(&mut self, steps: usize) {
-        for _ in 0..steps {
-            let batch = self.views.next_batch(self.config.batch_size);
-            self.train_on(batch);
-        }
-    }
+    trained_by!(online, progress);
 
-    fn step(&self) -> u64 {
-        self.online.steps()
-    }
-
-    fn take_metrics(&mut self) -> PendingMetrics {
-        self.online.take_metrics()
+    fn train_step(&mut self) {
+        let batch = self.views.next_batch(self.config.batch_size);
+        self.train_on(batch);
     }
 
     fn examples(&mut self, count: usize) -> Result<PendingExamples> {
@@ -253,16 +234,11 @@ impl Method for Byol {
         ])
     }
 
-    fn load(&mut self, checkpoint: &Checkpoint) -> Result<()> {
+    fn load(&mut self, checkpoint: &Saved<'_>) -> Result<()> {
         let online = self.online.loaded(checkpoint)?;
         let target = load_module(self.target.clone(), checkpoint.part("target")?, "target")?;
         self.online.restore(online, checkpoint);
         self.target = target;
         Ok(())
-    }
-
-    fn reset(&mut self) {
-        let data = self.views.data().clone();
-        *self = Byol::on_device(self.config.clone(), data, self.device.clone());
     }
 }

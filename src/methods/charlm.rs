@@ -14,6 +14,8 @@
 //! in bits per character, the unit of text compression: 8 bits would be plain ASCII, about 4.4 a
 //! model that knows only how often each character occurs).
 
+use std::fmt;
+
 use burn::module::Module;
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::activation::softmax;
@@ -21,15 +23,15 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
+use smart_default::SmartDefault;
 
-use super::{
-    Evaluation, LocalFuture, Method, PendingMetrics, Trainer, validate_learning_rate,
-    validate_range,
-};
+use super::trainer::trained_by;
+use super::{Evaluation, Method, Trainer, validate_learning_rate, validate_range};
+use crate::LocalFuture;
 use crate::backend::Compute;
-use crate::checkpoint::{Checkpoint, Part};
 use crate::losses::cross_entropy;
 use crate::nn::{TransformerBlock, TransformerBlockConfig};
+use crate::readback::ReadFloats;
 use crate::{Error, Result};
 
 /// The shipped text.
@@ -48,41 +50,34 @@ pub const MAX_SAMPLE: usize = 2000;
 const EVAL_CHUNK: usize = 32;
 
 /// Hyperparameters of the character-level GPT.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, SmartDefault)]
 #[serde(default, deny_unknown_fields)]
 pub struct CharLmConfig {
     /// Characters the model sees at once (and trains on per window).
+    #[default(64)]
     pub context: usize,
     /// Width of the character vectors.
+    #[default(64)]
     pub embedding: usize,
     /// Attention heads per block (`embedding` must be a multiple).
+    #[default(4)]
     pub heads: usize,
     /// Transformer blocks.
+    #[default(2)]
     pub layers: usize,
     /// Windows per step.
+    #[default(32)]
     pub batch_size: usize,
     /// Adam's learning rate.
+    #[default(3e-3)]
     pub learning_rate: f64,
     /// Seed of the weight init and the windows.
+    #[default(42)]
     pub seed: u64,
     /// Largest L2 norm of each parameter's gradient, applied before Adam's step (a gradient
     /// over it is scaled down to it); 0 (the default) does not clip.
+    #[default(0.0)]
     pub gradient_clip: f64,
-}
-
-impl Default for CharLmConfig {
-    fn default() -> Self {
-        CharLmConfig {
-            context: 64,
-            embedding: 64,
-            heads: 4,
-            layers: 2,
-            batch_size: 32,
-            learning_rate: 3e-3,
-            seed: 42,
-            gradient_clip: 0.0,
-        }
-    }
 }
 
 impl CharLmConfig {
@@ -229,15 +224,12 @@ pub struct CharLm {
 impl CharLm {
     /// A fresh session on the shipped text; `config` must have been validated.
     pub fn new(config: CharLmConfig, compute: &Compute) -> Self {
-        Self::on_device(config, Corpus::new(TEXT), compute.device.clone().autodiff())
+        Self::with_corpus(config, Corpus::new(TEXT), compute)
     }
 
     /// A fresh session on `corpus` (the tests use a small one).
     pub fn with_corpus(config: CharLmConfig, corpus: Corpus, compute: &Compute) -> Self {
-        Self::on_device(config, corpus, compute.device.clone().autodiff())
-    }
-
-    fn on_device(config: CharLmConfig, corpus: Corpus, device: Device) -> Self {
+        let device = compute.device.clone().autodiff();
         device.seed(config.seed);
         let train = ids_tensor(&corpus.train, &device);
         CharLm {
@@ -327,13 +319,7 @@ pub struct NextChar {
 impl PendingNext {
     /// Read the probabilities back.
     pub async fn read(self) -> Result<NextChar> {
-        let probabilities = self
-            .probabilities
-            .into_data_async()
-            .await
-            .map_err(|e| Error::Device(format!("reading the probabilities back failed: {e:?}")))?
-            .iter::<f32>()
-            .collect();
+        let probabilities = self.probabilities.read_floats("probabilities").await?;
         Ok(NextChar {
             characters: self.vocabulary.iter().map(|c| c.to_string()).collect(),
             probabilities,
@@ -448,12 +434,7 @@ impl CharLm {
                 let last = logits
                     .narrow(1, window.len() - 1, 1)
                     .reshape([vocabulary.len()]);
-                let p: Vec<f32> = softmax(last, 0)
-                    .into_data_async()
-                    .await
-                    .map_err(|e| Error::Device(format!("reading a draw back failed: {e:?}")))?
-                    .iter::<f32>()
-                    .collect();
+                let p: Vec<f32> = softmax(last, 0).read_floats("draw").await?;
                 let next = sampling.draw(&p, &mut rng);
                 ids.push(next as u32);
                 out.push(vocabulary[next]);
@@ -464,30 +445,22 @@ impl CharLm {
 }
 
 impl Method for CharLm {
-    fn train(&mut self, steps: usize) {
-        for _ in 0..steps {
-            let (input, target) = self.windows();
-            let [b, t] = input.dims();
-            let (logits, _) = self.net.model.forward(input);
-            let loss = cross_entropy(
-                logits.reshape([b * t, self.corpus.vocabulary.len()]),
-                target.reshape([b * t]),
-            );
-            let bits = loss.clone().detach() / std::f64::consts::LN_2;
-            self.net.minimize(
-                self.config.learning_rate,
-                loss,
-                [("bits_per_character", bits)],
-            );
-        }
-    }
+    trained_by!(net);
 
-    fn step(&self) -> u64 {
-        self.net.steps()
-    }
-
-    fn take_metrics(&mut self) -> PendingMetrics {
-        self.net.take_metrics()
+    fn train_step(&mut self) {
+        let (input, target) = self.windows();
+        let [b, t] = input.dims();
+        let (logits, _) = self.net.model.forward(input);
+        let loss = cross_entropy(
+            logits.reshape([b * t, self.corpus.vocabulary.len()]),
+            target.reshape([b * t]),
+        );
+        let bits = loss.clone().detach() / std::f64::consts::LN_2;
+        self.net.minimize(
+            self.config.learning_rate,
+            loss,
+            [("bits_per_character", bits)],
+        );
     }
 
     /// Held-out bits per character: the held-out text in windows of `context + 1`, every
@@ -528,35 +501,6 @@ impl Method for CharLm {
             })
         })
     }
-
-    fn next_char(&self, prompt: &str) -> Result<PendingNext> {
-        CharLm::next_char(self, prompt)
-    }
-
-    fn write(
-        &self,
-        prompt: &str,
-        length: usize,
-        sampling: Sampling,
-    ) -> Result<LocalFuture<Result<String>>> {
-        self.sample(prompt, length, sampling)
-    }
-
-    fn reset(&mut self) {
-        *self = CharLm::on_device(
-            self.config.clone(),
-            self.corpus.clone(),
-            self.device.clone(),
-        );
-    }
-
-    fn save(&self) -> LocalFuture<Result<Vec<Part>>> {
-        self.net.save()
-    }
-
-    fn load(&mut self, checkpoint: &Checkpoint) -> Result<()> {
-        self.net.load(checkpoint)
-    }
 }
 
 /// The held-out cross-entropy, in bits per character, of the training text's character
@@ -573,4 +517,14 @@ fn unigram_bits(corpus: &Corpus) -> f64 {
         .map(|&id| -(counts[id as usize] / total).log2())
         .sum();
     bits / corpus.held_out.len() as f64
+}
+
+impl fmt::Display for LanguageEvaluation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "held-out text ({} characters): {:.3} bits per character (unigram baseline {:.3})",
+            self.characters, self.bits_per_character, self.unigram_bits_per_character
+        )
+    }
 }

@@ -18,6 +18,8 @@
 //! visible; and every batch has distinct captions (with only 96 training captions, a random
 //! batch of 64 would hold about 20 pairs of images with the same caption, each a false negative).
 
+use std::fmt;
+
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::softmax;
@@ -26,21 +28,23 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
+use smart_default::SmartDefault;
 
+use super::images::{Pixels, best_of_rows, read_with_probabilities};
 use super::simclr::validate_projection;
+use super::trainer::trained_by;
+use super::validate::{MAX_EXAMPLES, validate_count};
 use super::views::validate_temperature;
-use super::{
-    Evaluation, LocalFuture, Method, PendingExamples, PendingMetrics, Trainer, image_bytes,
-    validate_learning_rate,
-};
+use super::{Evaluation, Method, PendingExamples, Trainer, validate_learning_rate};
+use crate::LocalFuture;
 use crate::backend::Compute;
-use crate::checkpoint::{Checkpoint, Part};
 use crate::data::shapes::{
     COLOURS, CaptionedShapes, SHAPES, ShapeCaption, bag_of_words, vocabulary,
 };
 use crate::data::{DeviceImages, index_tensor};
 use crate::losses::{accuracy, cosine_logits, symmetric_info_nce};
 use crate::nn::{Embedder, EmbedderConfig};
+use crate::readback::ReadBack;
 use crate::{Error, Result};
 
 /// Training images rendered per training caption (96 captions: 3,072 images).
@@ -57,40 +61,33 @@ const SEEN_SEED: u64 = 0xC11F_0002;
 
 /// Hyperparameters of CLIP. Missing fields take the defaults below; unknown ones are refused.
 /// There is no `dataset`: CLIP draws its own captioned shapes from the seed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, SmartDefault)]
 #[serde(default, deny_unknown_fields)]
 pub struct ClipConfig {
     /// Image-caption pairs per step, all with different captions (at most the 96 training
     /// captions); each image has `batch_size - 1` wrong captions to beat.
+    #[default(64)]
     pub batch_size: usize,
     /// Softmax temperature of the symmetric InfoNCE loss. Measured (1,000 steps, seeds 1-5,
     /// held-out pairs among the 16 shape-colour captions): 0.05 gave 81.6-94.5% (seed 42:
     /// 97.3%; its exact caption among 128: 94.9% at 0.05 against 84.0% at 0.1);
     /// CLIP's linear projection instead of the shared MLP head gave 82.8-99.2% at 0.05 and
     /// 78.5-99.6% at 0.1. Seeds move these numbers more than the settings do.
+    #[default(0.05)]
     pub temperature: f64,
     /// Adam's learning rate.
+    #[default(1e-3)]
     pub learning_rate: f64,
     /// Size of the shared embedding images and captions are compared in.
+    #[default(64)]
     pub embedding: usize,
     /// Seed of the weight init, the training images and the batch order.
+    #[default(42)]
     pub seed: u64,
     /// Largest L2 norm of each parameter's gradient, applied before Adam's step (a gradient
     /// over it is scaled down to it); 0 (the default) does not clip.
+    #[default(0.0)]
     pub gradient_clip: f64,
-}
-
-impl Default for ClipConfig {
-    fn default() -> Self {
-        ClipConfig {
-            batch_size: 64,
-            temperature: 0.05,
-            learning_rate: 1e-3,
-            embedding: 64,
-            seed: 42,
-            gradient_clip: 0.0,
-        }
-    }
 }
 
 impl ClipConfig {
@@ -208,7 +205,6 @@ impl ClipData {
 /// A CLIP training session's state.
 pub struct Clip {
     config: ClipConfig,
-    device: Device,
     net: Trainer<ClipModel>,
     data: ClipData,
     rng: StdRng,
@@ -219,10 +215,7 @@ impl Clip {
     /// A fresh session; `config` must have been validated. Renders and uploads the images.
     pub fn new(config: ClipConfig, compute: &Compute) -> Self {
         let data = ClipData::new(config.seed, &compute.device);
-        Self::on_device(config, data, compute.device.clone().autodiff())
-    }
-
-    fn on_device(config: ClipConfig, data: ClipData, device: Device) -> Self {
+        let device = compute.device.clone().autodiff();
         device.seed(config.seed);
         Clip {
             net: Trainer::new(ClipModel::new(config.embedding, &device))
@@ -230,7 +223,6 @@ impl Clip {
             rng: StdRng::seed_from_u64(config.seed ^ 0xC11F),
             examples_rng: StdRng::seed_from_u64(config.seed ^ 0xE8A),
             data,
-            device,
             config,
         }
     }
@@ -270,68 +262,30 @@ impl Clip {
     }
 }
 
-impl Method for Clip {
-    fn train(&mut self, steps: usize) {
-        for _ in 0..steps {
-            let (images, bags) = self.next_batch();
-            self.train_on(images, bags);
-        }
-    }
-
-    fn step(&self) -> u64 {
-        self.net.steps()
-    }
-
-    fn take_metrics(&mut self) -> PendingMetrics {
-        self.net.take_metrics()
-    }
-
-    /// `count` images (at most 32) of different captions, the first half of held-out pairs,
-    /// the rest of training pairs; each image's softmax over the `count` captions at the
-    /// temperature: the N x N image-caption matrix, its diagonal the right captions.
-    fn examples(&mut self, count: usize) -> Result<PendingExamples> {
-        let count = count.clamp(2, 32);
-        let data = &self.data;
-        let rng = &mut self.examples_rng;
-        let held_captions = ShapeCaption::split(true).len();
-        let held = pick(rng, &data.held_out, held_captions, count / 2);
-        let seen = pick(rng, &data.seen, data.captions.len(), count - count / 2);
-        let labels = |set: &DeviceImages, picked: &[usize]| -> Vec<usize> {
-            picked.iter().map(|&i| set.labels[i] as usize).collect()
-        };
-        let captions = [labels(&data.held_out, &held), labels(&data.seen, &seen)].concat();
-        let images = Tensor::cat(vec![data.held_out.batch(&held), data.seen.batch(&seen)], 0);
-        let model = self.net.model.valid();
-        let bags = data.bags_of(&captions);
+impl Clip {
+    /// Each image's softmax over the captions `bags` at the config's temperature.
+    ///
+    /// # Shapes
+    /// - images: `[n, 3, 28, 28]`, bags: `[captions, vocabulary]`
+    /// - output: `[n, captions]`
+    fn caption_probabilities(
+        &self,
+        model: &ClipModel,
+        images: Tensor<4>,
+        bags: Tensor<2>,
+    ) -> Tensor<2> {
         let logits = cosine_logits(
-            model.encode_images(images.clone()),
+            model.encode_images(images),
             model.encode_texts(bags),
             self.config.temperature,
         );
-        Ok(PendingExamples {
-            images,
-            probabilities: softmax(logits, 1),
-            truth: (0..captions.len()).collect(),
-            class_names: captions
-                .iter()
-                .map(|&c| ShapeCaption::from_index(c).text())
-                .collect(),
-        })
+        softmax(logits, 1)
     }
 
-    fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
-        let model = self.net.model.valid();
-        let data = self.data.clone();
-        Box::pin(async move {
-            let zero_shot = zero_shot_evaluation(&model, &data).await?;
-            Ok(Evaluation {
-                zero_shot: Some(zero_shot),
-                ..Evaluation::default()
-            })
-        })
-    }
-
-    fn zero_shot(&self, candidates: &[String], count: usize) -> Result<PendingZeroShot> {
+    /// Held-out images (of shape-colour pairs never trained on) classified by `candidates`,
+    /// captions a user typed (see [`ZeroShot`]).
+    pub fn zero_shot(&self, candidates: &[String], count: usize) -> Result<PendingZeroShot> {
+        validate_count("count", count, MAX_EXAMPLES)?;
         if candidates.is_empty() || candidates.len() > MAX_CANDIDATES {
             return Err(Error::config(
                 "captions",
@@ -366,14 +320,9 @@ impl Method for Clip {
             TensorData::new(bags.concat(), [candidates.len(), words]),
             &self.data.bags.device(),
         );
-        let logits = cosine_logits(
-            model.encode_images(images.clone()),
-            model.encode_texts(bags),
-            self.config.temperature,
-        );
         Ok(PendingZeroShot {
+            probabilities: self.caption_probabilities(&model, images.clone(), bags),
             images,
-            probabilities: softmax(logits, 1),
             candidates: candidates.to_vec(),
             captions: order
                 .iter()
@@ -381,18 +330,54 @@ impl Method for Clip {
                 .collect(),
         })
     }
+}
 
-    fn save(&self) -> LocalFuture<Result<Vec<Part>>> {
-        self.net.save()
+impl Method for Clip {
+    trained_by!(net);
+
+    fn train_step(&mut self) {
+        let (images, bags) = self.next_batch();
+        self.train_on(images, bags);
     }
 
-    fn load(&mut self, checkpoint: &Checkpoint) -> Result<()> {
-        self.net.load(checkpoint)
+    /// `count` images (at most 32) of different captions, the first half of held-out pairs,
+    /// the rest of training pairs; each image's softmax over the `count` captions at the
+    /// temperature: the N x N image-caption matrix, its diagonal the right captions.
+    fn examples(&mut self, count: usize) -> Result<PendingExamples> {
+        let count = count.clamp(2, 32);
+        let data = &self.data;
+        let rng = &mut self.examples_rng;
+        let held_captions = ShapeCaption::split(true).len();
+        let held = pick(rng, &data.held_out, held_captions, count / 2);
+        let seen = pick(rng, &data.seen, data.captions.len(), count - count / 2);
+        let labels = |set: &DeviceImages, picked: &[usize]| -> Vec<usize> {
+            picked.iter().map(|&i| set.labels[i] as usize).collect()
+        };
+        let captions = [labels(&data.held_out, &held), labels(&data.seen, &seen)].concat();
+        let images = Tensor::cat(vec![data.held_out.batch(&held), data.seen.batch(&seen)], 0);
+        let model = self.net.model.valid();
+        let bags = data.bags_of(&captions);
+        Ok(PendingExamples {
+            probabilities: self.caption_probabilities(&model, images.clone(), bags),
+            images,
+            truth: (0..captions.len()).collect(),
+            class_names: captions
+                .iter()
+                .map(|&c| ShapeCaption::from_index(c).text())
+                .collect(),
+        })
     }
 
-    fn reset(&mut self) {
+    fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
+        let model = self.net.model.valid();
         let data = self.data.clone();
-        *self = Clip::on_device(self.config.clone(), data, self.device.clone());
+        Box::pin(async move {
+            let zero_shot = zero_shot_evaluation(&model, &data).await?;
+            Ok(Evaluation {
+                zero_shot: Some(zero_shot),
+                ..Evaluation::default()
+            })
+        })
     }
 }
 
@@ -471,8 +456,8 @@ async fn zero_shot_evaluation(model: &ClipModel, data: &ClipData) -> Result<Zero
         .register(best(held, pair_texts))
         .register(best(seen, texts))
         .execute_async()
-        .await
-        .map_err(|e| Error::Device(format!("reading the zero-shot picks back failed: {e:?}")))?;
+        .read_back("zero-shot picks")
+        .await?;
     let picks: Vec<Vec<usize>> = read
         .iter()
         .map(|d| d.iter::<i64>().map(|v| v.max(0) as usize).collect())
@@ -535,24 +520,13 @@ pub struct PendingZeroShot {
 impl PendingZeroShot {
     /// Read the images and the softmax back in one transaction.
     pub async fn read(self) -> Result<ZeroShot> {
-        let [count, channels, rows, cols] = self.images.dims();
-        let data = Transaction::default()
-            .register(self.images)
-            .register(self.probabilities)
-            .execute_async()
-            .await
-            .map_err(|e| {
-                Error::Device(format!("reading the zero-shot results back failed: {e:?}"))
-            })?;
-        let probabilities: Vec<f32> = data[1].iter::<f32>().collect();
-        let k = self.candidates.len();
-        let predicted: Vec<usize> = (0..count)
-            .map(|i| {
-                let row = &probabilities[i * k..(i + 1) * k];
-                (0..k).fold(0, |best, c| if row[c] > row[best] { c } else { best })
-            })
+        let (images, probabilities) =
+            read_with_probabilities(self.images, self.probabilities, "zero-shot results").await?;
+        let predicted: Vec<usize> = best_of_rows(&probabilities, self.candidates.len())
+            .into_iter()
+            .map(|(c, _)| c)
             .collect();
-        let mut expected = Vec::with_capacity(count);
+        let mut expected = Vec::with_capacity(predicted.len());
         for caption in &self.captions {
             let mut best: Option<(usize, usize)> = None;
             for (c, candidate) in self.candidates.iter().enumerate() {
@@ -571,10 +545,7 @@ impl PendingZeroShot {
             .filter(|(e, p)| **e == Some(**p))
             .count();
         Ok(ZeroShot {
-            rows,
-            cols,
-            channels,
-            pixels: image_bytes(&data[0]),
+            images,
             candidates: self.candidates,
             captions: self.captions.iter().map(ShapeCaption::text).collect(),
             probabilities,
@@ -589,14 +560,9 @@ impl PendingZeroShot {
 /// typed: what the widget's zero-shot panel draws.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ZeroShot {
-    /// Image height.
-    pub rows: usize,
-    /// Image width.
-    pub cols: usize,
-    /// Channels per pixel (3).
-    pub channels: usize,
-    /// `count * channels * rows * cols` bytes, channel by channel per image.
-    pub pixels: Vec<u8>,
+    /// The images, in colour (`rows`, `cols`, `channels`, `pixels` in the page's object).
+    #[serde(flatten)]
+    pub images: Pixels,
     /// The candidate captions, as typed.
     pub candidates: Vec<String>,
     /// Each image's own caption.
@@ -610,4 +576,29 @@ pub struct ZeroShot {
     pub expected: Vec<Option<usize>>,
     /// The share of images with an expected candidate that pick it (`None`: no image has one).
     pub accuracy: Option<f64>,
+}
+
+impl fmt::Display for ZeroShotEvaluation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let a = &self.held_out_attributes;
+        writeln!(
+            f,
+            "zero-shot on {} images of held-out shape-colour pairs: exact caption (of 128) {:.2}%, \
+             shape-colour caption (of 16) {:.2}%; picked caption's shape {:.1}%, colour {:.1}%, \
+             position {:.1}%, size {:.1}%",
+            self.held_out_images,
+            100.0 * self.held_out_captions,
+            100.0 * self.held_out_pairs,
+            100.0 * a.shape,
+            100.0 * a.colour,
+            100.0 * a.position,
+            100.0 * a.size
+        )?;
+        write!(
+            f,
+            "exact caption (of 128) on {} fresh images of trained combinations: {:.2}%",
+            self.seen_images,
+            100.0 * self.seen_captions
+        )
+    }
 }

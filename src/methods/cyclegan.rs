@@ -20,25 +20,29 @@
 //! The discriminators then take one step on real images against the (detached) translations.
 //! The discriminators' history buffer of the paper is left out: at these sizes it was not needed.
 
+use std::fmt;
+
 use burn::module::Module;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::tensor::activation::sigmoid;
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
+use smart_default::SmartDefault;
 
 use super::gan::Discriminator;
-use super::generative::{PendingImages, image_tensor};
-use super::{
-    Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, PendingMetrics, Trainer, TrainingData,
-    validate_batch_size, validate_dataset, validate_learning_rate,
-};
+use super::images::{PendingImages, image_tensor};
+use super::trainer::{Players, trained_by};
+use super::validate::{MAX_EXAMPLES, validate_count};
+use super::{Evaluation, MAX_BATCH_SIZE, Method, validate_batch_size, validate_learning_rate};
+use crate::LocalFuture;
 use crate::backend::Compute;
-use crate::checkpoint::{Checkpoint, Part, gather_parts, load_module, save_module};
+use crate::data::TrainingData;
 use crate::data::transforms::thicken;
 use crate::data::{BatchSampler, DatasetName};
 use crate::losses::{GanLoss, discriminator_loss, generator_loss, mean_absolute_error};
 use crate::nn::ConvBlock;
+use crate::readback::ReadBack;
 use crate::{Error, Result};
 
 /// The largest cycle weight.
@@ -47,8 +51,6 @@ pub const MAX_LAMBDA: f64 = 100.0;
 pub const MAX_IDENTITY: f64 = 10.0;
 /// Held-out images of each domain the evaluation translates.
 pub const EVAL_IMAGES: usize = 500;
-/// Adam's first-moment decay (as the DCGAN's, see [`Trainer::with_beta_1`]).
-const ADAM_BETA_1: f32 = 0.5;
 
 /// Which way to translate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -62,44 +64,37 @@ pub enum Direction {
 }
 
 /// Hyperparameters of the CycleGAN.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, SmartDefault)]
 #[serde(default, deny_unknown_fields)]
 pub struct CycleGanConfig {
     /// Dataset both domains are made from.
+    #[default(DatasetName::Mnist)]
     pub dataset: DatasetName,
     /// Images of each domain per step.
+    #[default(32)]
     pub batch_size: usize,
     /// The generators' Adam learning rate.
+    #[default(1e-3)]
     pub generator_learning_rate: f64,
     /// The discriminators' Adam learning rate.
+    #[default(1e-3)]
     pub discriminator_learning_rate: f64,
     /// Weight of the cycle-consistency loss (the paper's lambda, 10).
+    #[default(10.0)]
     pub lambda: f64,
     /// Weight of the identity loss, as a fraction of `lambda` (the paper's 0.5; 0 = off).
+    #[default(0.5)]
     pub identity: f64,
     /// The adversarial objective.
+    #[default(GanLoss::LeastSquares)]
     pub loss: GanLoss,
     /// Seed of the weight init and the batch order.
+    #[default(42)]
     pub seed: u64,
     /// Largest L2 norm of each parameter's gradient, applied before Adam's step (a gradient
     /// over it is scaled down to it); 0 (the default) does not clip.
+    #[default(0.0)]
     pub gradient_clip: f64,
-}
-
-impl Default for CycleGanConfig {
-    fn default() -> Self {
-        CycleGanConfig {
-            dataset: DatasetName::Mnist,
-            batch_size: 32,
-            generator_learning_rate: 1e-3,
-            discriminator_learning_rate: 1e-3,
-            lambda: 10.0,
-            identity: 0.5,
-            loss: GanLoss::LeastSquares,
-            seed: 42,
-            gradient_clip: 0.0,
-        }
-    }
 }
 
 impl CycleGanConfig {
@@ -109,7 +104,6 @@ impl CycleGanConfig {
 
     /// Check every field; the error names the field.
     pub fn validate(&self, data: &TrainingData) -> Result<()> {
-        validate_dataset(self.dataset, data)?;
         // Each domain is one half of the training set.
         validate_batch_size("batch_size", self.batch_size, MAX_BATCH_SIZE, data)?;
         if self.batch_size > data.train.len() / 2 {
@@ -211,8 +205,7 @@ pub struct CycleGan {
     config: CycleGanConfig,
     data: TrainingData,
     device: Device,
-    generators: Trainer<Generators>,
-    discriminators: Trainer<Discriminators>,
+    players: Players<Generators, Discriminators>,
     sampler_x: BatchSampler,
     sampler_y: BatchSampler,
 }
@@ -220,31 +213,22 @@ pub struct CycleGan {
 impl CycleGan {
     /// A fresh session; `config` must have been validated against `data`.
     pub fn new(config: CycleGanConfig, data: &TrainingData, compute: &Compute) -> Self {
-        Self::on_device(config, data.clone(), compute.device.clone().autodiff())
-    }
-
-    fn on_device(config: CycleGanConfig, data: TrainingData, device: Device) -> Self {
+        let (data, device) = (data.clone(), compute.device.clone().autodiff());
         device.seed(config.seed);
         let half = data.train.len() / 2;
         CycleGan {
-            generators: Trainer::reporting_as(
+            players: Players::new(
                 Generators {
                     x_to_y: Translator::init(&device),
                     y_to_x: Translator::init(&device),
                 },
-                "loss",
-            )
-            .with_gradient_clip(config.gradient_clip)
-            .with_beta_1(ADAM_BETA_1),
-            discriminators: Trainer::reporting_as(
                 Discriminators {
                     x: Discriminator::init(&device),
                     y: Discriminator::init(&device),
                 },
-                "discriminator_loss",
-            )
-            .with_gradient_clip(config.gradient_clip)
-            .with_beta_1(ADAM_BETA_1),
+                config.gradient_clip,
+                ["generators", "discriminators"],
+            ),
             sampler_x: BatchSampler::new(half, config.seed),
             sampler_y: BatchSampler::new(data.train.len() - half, config.seed ^ 0x5EED),
             data,
@@ -255,12 +239,12 @@ impl CycleGan {
 
     /// The generators.
     pub fn generators(&self) -> &Generators {
-        &self.generators.model
+        &self.players.generator.model
     }
 
     /// The discriminators.
     pub fn discriminators(&self) -> &Discriminators {
-        &self.discriminators.model
+        &self.players.discriminator.model
     }
 
     /// A batch of each domain: regular digits from the first half of the training set, bold
@@ -293,8 +277,8 @@ impl CycleGan {
     pub fn generator_step(&mut self, x: Tensor<4>, y: Tensor<4>) -> (Tensor<4>, Tensor<4>) {
         let (lambda, identity) = (self.config.lambda, self.config.identity);
         let kind = self.config.loss;
-        let g = &self.generators.model;
-        let d = &self.discriminators.model;
+        let g = &self.players.generator.model;
+        let d = &self.players.discriminator.model;
         let fake_y = g.x_to_y.forward(x.clone());
         let fake_x = g.y_to_x.forward(y.clone());
         let adversarial = generator_loss(d.y.forward(fake_y.clone()), kind)
@@ -311,7 +295,7 @@ impl CycleGan {
         let total = adversarial.clone()
             + cycle.clone() * (2.0 * lambda)
             + same.clone() * (2.0 * lambda * identity);
-        self.generators.minimize(
+        self.players.generator.minimize(
             self.config.generator_learning_rate,
             total,
             [
@@ -336,11 +320,19 @@ impl CycleGan {
         fake_y: Tensor<4>,
     ) {
         let kind = self.config.loss;
-        let d = &self.discriminators.model;
+        let d = &self.players.discriminator.model;
         let loss = discriminator_loss(d.x.forward(x), d.x.forward(fake_x), kind)
             + discriminator_loss(d.y.forward(y), d.y.forward(fake_y), kind);
-        self.discriminators
+        self.players
+            .discriminator
             .minimize(self.config.discriminator_learning_rate, loss, []);
+    }
+
+    /// The caller's `image` (28 x 28 values in [0, 1], drawn on the page) translated in
+    /// `direction` and back.
+    pub fn translate_drawn(&self, image: &[f32], direction: Direction) -> Result<PendingImages> {
+        let image = image_tensor("image", image, &self.device)?.without_autodiff();
+        Ok(self.translate(image, direction))
     }
 
     /// `images` of the source domain of `direction` translated, and translated back.
@@ -358,7 +350,7 @@ impl CycleGan {
         direction: Direction,
         labels: Vec<usize>,
     ) -> PendingImages {
-        let generators = self.generators.model.valid();
+        let generators = self.players.generator.model.valid();
         let (there, back) = generators.pair(direction);
         let translated = there.forward(images.clone());
         let cycled = back.forward(translated.clone());
@@ -380,6 +372,7 @@ impl CycleGan {
         count: usize,
         direction: Direction,
     ) -> Result<PendingImages> {
+        validate_count("count", count, MAX_EXAMPLES)?;
         let held = &self.data.held_out;
         if count == 0 || start + count > held.len() {
             return Err(Error::config(
@@ -429,29 +422,19 @@ pub struct CycleGanEvaluation {
 }
 
 impl Method for CycleGan {
-    fn train(&mut self, steps: usize) {
-        for _ in 0..steps {
-            let (x, y) = self.batches();
-            let (fake_x, fake_y) = self.generator_step(x.clone(), y.clone());
-            self.discriminator_step(x, y, fake_x, fake_y);
-        }
-    }
+    trained_by!(players);
 
-    fn step(&self) -> u64 {
-        self.generators.steps()
-    }
-
-    fn take_metrics(&mut self) -> PendingMetrics {
-        self.generators
-            .take_metrics()
-            .and(self.discriminators.take_metrics())
+    fn train_step(&mut self) {
+        let (x, y) = self.batches();
+        let (fake_x, fake_y) = self.generator_step(x.clone(), y.clone());
+        self.discriminator_step(x, y, fake_x, fake_y);
     }
 
     fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
         let n = EVAL_IMAGES.min(self.data.held_out.len());
         let x = self.data.held_out.range(0, n);
         let y = thicken(x.clone());
-        let g = self.generators.model.valid();
+        let g = self.players.generator.model.valid();
         let to_y = g.x_to_y.forward(x.clone());
         let to_x = g.y_to_x.forward(y.clone());
         let errors = Tensor::cat(
@@ -467,8 +450,8 @@ impl Method for CycleGan {
         Box::pin(async move {
             let values: Vec<f64> = errors
                 .into_data_async()
-                .await
-                .map_err(|e| Error::Device(format!("reading the errors back failed: {e:?}")))?
+                .read_back("errors")
+                .await?
                 .iter::<f32>()
                 .map(f64::from)
                 .collect();
@@ -485,46 +468,19 @@ impl Method for CycleGan {
             })
         })
     }
+}
 
-    fn translations(
-        &self,
-        start: usize,
-        count: usize,
-        direction: Direction,
-    ) -> Result<PendingImages> {
-        CycleGan::translations(self, start, count, direction)
-    }
-
-    fn translate(&self, image: &[f32], direction: Direction) -> Result<PendingImages> {
-        let image = image_tensor("image", image, &self.device)?.without_autodiff();
-        Ok(CycleGan::translate(self, image, direction))
-    }
-
-    fn reset(&mut self) {
-        *self = CycleGan::on_device(self.config.clone(), self.data.clone(), self.device.clone());
-    }
-
-    fn save(&self) -> LocalFuture<Result<Vec<Part>>> {
-        gather_parts(vec![
-            ("generators", save_module(&self.generators.model)),
-            ("discriminators", save_module(&self.discriminators.model)),
-        ])
-    }
-
-    fn load(&mut self, checkpoint: &Checkpoint) -> Result<()> {
-        let part = |name| checkpoint.part(name);
-        let generators = load_module(
-            self.generators.model.clone(),
-            part("generators")?,
-            "generators",
+impl fmt::Display for CycleGanEvaluation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "held-out cycle error ({} digits, mean absolute per pixel): regular -> bold -> regular {:.4}, bold -> regular -> bold {:.4}",
+            self.images, self.cycle_x, self.cycle_y
         )?;
-        let discriminators = load_module(
-            self.discriminators.model.clone(),
-            part("discriminators")?,
-            "discriminators",
-        )?;
-        self.generators.restore(generators, checkpoint);
-        self.discriminators.restore(discriminators, checkpoint);
-        Ok(())
+        write!(
+            f,
+            "translation error against the true twin (never paired in training): regular -> bold {:.4}, bold -> regular {:.4}; doing nothing {:.4}",
+            self.to_y_error, self.to_x_error, self.unchanged_error
+        )
     }
 }

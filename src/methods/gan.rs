@@ -18,28 +18,31 @@
 //! images, and `diversity`, the spread of a generated batch over that of a real batch (1 = as
 //! varied as the data; near 0 = every sample alike, mode collapse).
 
+use std::fmt;
+
 use burn::module::Module;
 use burn::tensor::activation::{sigmoid, softmax};
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
+use smart_default::SmartDefault;
 
-use super::generative::{
+use super::images::{
     Interpolation, PendingImages, check_frames, interpolation_weights, standard_normal,
 };
-use super::{
-    Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, PendingMetrics, Trainer, TrainingData,
-    validate_batch_size, validate_dataset, validate_learning_rate,
-};
+use super::trainer::{Players, trained_by};
+use super::{Evaluation, MAX_BATCH_SIZE, Method, validate_batch_size, validate_learning_rate};
+use crate::LocalFuture;
 use crate::backend::Compute;
-use crate::checkpoint::{Checkpoint, Part, gather_parts, load_module, save_module};
+use crate::data::TrainingData;
 use crate::data::{BatchSampler, DatasetName};
 use crate::eval::PixelClassifier;
 use crate::losses::{GanLoss, discriminator_loss, generator_loss};
 use crate::nn::{
     ConvDecoder, ConvDecoderConfig, ConvEncoder, ConvEncoderConfig, MlpHead, MlpHeadConfig,
 };
+use crate::readback::ReadFloats;
 use crate::{Error, Result};
 
 /// The most discriminator steps per generator step.
@@ -52,50 +55,41 @@ pub const MAX_GENERATE: usize = 256;
 pub const EVAL_SAMPLES: usize = 1000;
 /// A sample counts as recognisably of a class when the classifier gives it this probability.
 pub const CONFIDENT: f64 = 0.9;
-/// Adam's first-moment decay for both players (DCGAN's 0.5, see [`Trainer::with_beta_1`]).
-const ADAM_BETA_1: f32 = 0.5;
 /// Seed of the evaluation's noise.
 const EVAL_SEED: u64 = 0x6A4E;
 
 /// Hyperparameters of the DCGAN.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, SmartDefault)]
 #[serde(default, deny_unknown_fields)]
 pub struct GanConfig {
     /// Dataset whose images the generator learns to draw.
+    #[default(DatasetName::Mnist)]
     pub dataset: DatasetName,
     /// Real (and generated) images per step.
+    #[default(64)]
     pub batch_size: usize,
     /// Length of the noise vector the generator reads.
+    #[default(32)]
     pub noise: usize,
     /// The generator's Adam learning rate.
+    #[default(1e-3)]
     pub generator_learning_rate: f64,
     /// The discriminator's Adam learning rate.
+    #[default(1e-3)]
     pub discriminator_learning_rate: f64,
     /// Discriminator steps per generator step (at least 1).
+    #[default(1)]
     pub discriminator_steps: usize,
     /// The objective.
+    #[default(GanLoss::NonSaturating)]
     pub loss: GanLoss,
     /// Seed of the weight init, the batch order and the noise.
+    #[default(42)]
     pub seed: u64,
     /// Largest L2 norm of each parameter's gradient, applied before Adam's step (a gradient
     /// over it is scaled down to it); 0 (the default) does not clip.
+    #[default(0.0)]
     pub gradient_clip: f64,
-}
-
-impl Default for GanConfig {
-    fn default() -> Self {
-        GanConfig {
-            dataset: DatasetName::Mnist,
-            batch_size: 64,
-            noise: 32,
-            generator_learning_rate: 1e-3,
-            discriminator_learning_rate: 1e-3,
-            discriminator_steps: 1,
-            loss: GanLoss::NonSaturating,
-            seed: 42,
-            gradient_clip: 0.0,
-        }
-    }
 }
 
 impl GanConfig {
@@ -105,7 +99,6 @@ impl GanConfig {
 
     /// Check every field; the error names the field.
     pub fn validate(&self, data: &TrainingData) -> Result<()> {
-        validate_dataset(self.dataset, data)?;
         validate_batch_size("batch_size", self.batch_size, MAX_BATCH_SIZE, data)?;
         validate_learning_rate("generator_learning_rate", self.generator_learning_rate)?;
         validate_learning_rate(
@@ -171,34 +164,24 @@ pub struct Gan {
     config: GanConfig,
     data: TrainingData,
     device: Device,
-    generator: Trainer<ConvDecoder>,
-    discriminator: Trainer<Discriminator>,
+    players: Players<ConvDecoder, Discriminator>,
     sampler: BatchSampler,
 }
 
 impl Gan {
     /// A fresh session; `config` must have been validated against `data`.
     pub fn new(config: GanConfig, data: &TrainingData, compute: &Compute) -> Self {
-        Self::on_device(config, data.clone(), compute.device.clone().autodiff())
-    }
-
-    fn on_device(config: GanConfig, data: TrainingData, device: Device) -> Self {
+        let (data, device) = (data.clone(), compute.device.clone().autodiff());
         device.seed(config.seed);
         Gan {
-            generator: Trainer::reporting_as(
+            players: Players::new(
                 ConvDecoderConfig::new(config.noise)
                     .with_batch_norm(true)
                     .init(&device),
-                "loss",
-            )
-            .with_gradient_clip(config.gradient_clip)
-            .with_beta_1(ADAM_BETA_1),
-            discriminator: Trainer::reporting_as(
                 Discriminator::init(&device),
-                "discriminator_loss",
-            )
-            .with_gradient_clip(config.gradient_clip)
-            .with_beta_1(ADAM_BETA_1),
+                config.gradient_clip,
+                ["generator", "discriminator"],
+            ),
             sampler: BatchSampler::new(data.train.len(), config.seed),
             data,
             device,
@@ -208,12 +191,12 @@ impl Gan {
 
     /// The generator network.
     pub fn generator(&self) -> &ConvDecoder {
-        &self.generator.model
+        &self.players.generator.model
     }
 
     /// The discriminator network.
     pub fn discriminator(&self) -> &Discriminator {
-        &self.discriminator.model
+        &self.players.discriminator.model
     }
 
     /// `batch` noise vectors from the device's random stream.
@@ -244,14 +227,14 @@ impl Gan {
     pub fn discriminator_step(&mut self, real: Tensor<4>) {
         let batch = real.dims()[0];
         let real = real.autodiff();
-        let fake = Self::generate(&self.generator.model, self.noise(batch)).detach();
-        let d = &self.discriminator.model;
+        let fake = Self::generate(&self.players.generator.model, self.noise(batch)).detach();
+        let d = &self.players.discriminator.model;
         let (real_logits, fake_logits) = (d.forward(real.clone()), d.forward(fake.clone()));
         let diversity = spread(fake.clone()) / spread(real);
         let real_score = sigmoid(real_logits.clone()).mean().detach();
         let fake_score = sigmoid(fake_logits.clone()).mean().detach();
         let loss = discriminator_loss(real_logits, fake_logits, self.config.loss);
-        self.discriminator.minimize(
+        self.players.discriminator.minimize(
             self.config.discriminator_learning_rate,
             loss,
             [
@@ -265,10 +248,14 @@ impl Gan {
     /// One generator step through the discriminator (whose gradients are not applied).
     /// Enqueues work only.
     pub fn generator_step(&mut self) {
-        let fake = Self::generate(&self.generator.model, self.noise(self.config.batch_size));
-        let logits = self.discriminator.model.forward(fake);
+        let fake = Self::generate(
+            &self.players.generator.model,
+            self.noise(self.config.batch_size),
+        );
+        let logits = self.players.discriminator.model.forward(fake);
         let loss = generator_loss(logits, self.config.loss);
-        self.generator
+        self.players
+            .generator
             .minimize(self.config.generator_learning_rate, loss, []);
     }
 
@@ -295,7 +282,10 @@ impl Gan {
             })
             .collect();
         let noise = Tensor::from_data(TensorData::new(walk, [frames, n]), &self.device);
-        let images = Self::generate(&self.generator.model.valid(), noise.without_autodiff());
+        let images = Self::generate(
+            &self.players.generator.model.valid(),
+            noise.without_autodiff(),
+        );
         Ok(PendingImages::new(vec![("frames", images)], Vec::new()))
     }
 
@@ -324,7 +314,7 @@ impl Gan {
         let noise =
             Tensor::<2>::from_data(TensorData::new(noise.to_vec(), [count, n]), &self.device)
                 .without_autodiff();
-        let images = Self::generate(&self.generator.model.valid(), noise);
+        let images = Self::generate(&self.players.generator.model.valid(), noise);
         Ok(PendingImages::new(vec![("samples", images)], Vec::new()))
     }
 
@@ -374,12 +364,7 @@ pub struct GanEvaluation {
 async fn confident_per_class(judge: &PixelClassifier, images: Tensor<4>) -> Result<Vec<usize>> {
     let probabilities = softmax(judge.logits(images), 1); // [n, classes]
     let classes = probabilities.dims()[1];
-    let values: Vec<f32> = probabilities
-        .into_data_async()
-        .await
-        .map_err(|e| Error::Device(format!("reading the classes back failed: {e:?}")))?
-        .iter::<f32>()
-        .collect();
+    let values: Vec<f32> = probabilities.read_floats("classes").await?;
     let mut per_class = vec![0; classes];
     for row in values.chunks(classes) {
         let (class, p) = row
@@ -394,30 +379,21 @@ async fn confident_per_class(judge: &PixelClassifier, images: Tensor<4>) -> Resu
 }
 
 impl Method for Gan {
-    fn train(&mut self, steps: usize) {
-        for _ in 0..steps {
-            for _ in 0..self.config.discriminator_steps {
-                let indices = self.sampler.next_batch(self.config.batch_size);
-                let real = self.data.train.batch(&indices);
-                self.discriminator_step(real);
-            }
-            self.generator_step();
+    trained_by!(players);
+
+    fn train_step(&mut self) {
+        for _ in 0..self.config.discriminator_steps {
+            let real = self
+                .sampler
+                .next_images(&self.data.train, self.config.batch_size);
+            self.discriminator_step(real);
         }
-    }
-
-    fn step(&self) -> u64 {
-        self.generator.steps()
-    }
-
-    fn take_metrics(&mut self) -> PendingMetrics {
-        self.generator
-            .take_metrics()
-            .and(self.discriminator.take_metrics())
+        self.generator_step();
     }
 
     fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
         let images = Self::generate(
-            &self.generator.model.valid(),
+            &self.players.generator.model.valid(),
             self.host_noise(EVAL_SAMPLES, EVAL_SEED),
         );
         let data = self.data.clone();
@@ -454,49 +430,24 @@ impl Method for Gan {
             ));
         }
         let noise = self.host_noise(count, seed);
-        let images = Self::generate(&self.generator.model.valid(), noise);
+        let images = Self::generate(&self.players.generator.model.valid(), noise);
         Ok(PendingImages::new(vec![("samples", images)], Vec::new()))
     }
+}
 
-    fn generate(&self, noise: &[f32]) -> Result<PendingImages> {
-        self.generate_from(noise)
-    }
-
-    fn latent_walk(
-        &self,
-        from: u64,
-        to: u64,
-        frames: usize,
-        mode: Interpolation,
-    ) -> Result<PendingImages> {
-        Gan::latent_walk(self, from, to, frames, mode)
-    }
-
-    fn reset(&mut self) {
-        *self = Gan::on_device(self.config.clone(), self.data.clone(), self.device.clone());
-    }
-
-    fn save(&self) -> LocalFuture<Result<Vec<Part>>> {
-        gather_parts(vec![
-            ("generator", save_module(&self.generator.model)),
-            ("discriminator", save_module(&self.discriminator.model)),
-        ])
-    }
-
-    fn load(&mut self, checkpoint: &Checkpoint) -> Result<()> {
-        let part = |name| checkpoint.part(name);
-        let generator = load_module(
-            self.generator.model.clone(),
-            part("generator")?,
-            "generator",
-        )?;
-        let discriminator = load_module(
-            self.discriminator.model.clone(),
-            part("discriminator")?,
-            "discriminator",
-        )?;
-        self.generator.restore(generator, checkpoint);
-        self.discriminator.restore(discriminator, checkpoint);
-        Ok(())
+impl fmt::Display for GanEvaluation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let per: Vec<String> = self.per_class.iter().map(|n| n.to_string()).collect();
+        write!(
+            f,
+            "{} samples: {:.1}% labelled with confidence >= 0.9 by the pixel probe (real held-out digits: {:.1}%; its accuracy on them {:.1}%), {} of {} classes present (per class: {})",
+            self.samples,
+            100.0 * self.confident,
+            100.0 * self.real_confident,
+            100.0 * self.classifier_accuracy,
+            self.classes_present,
+            self.per_class.len(),
+            per.join(" ")
+        )
     }
 }

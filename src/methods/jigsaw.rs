@@ -24,13 +24,16 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
+use smart_default::SmartDefault;
 
+use super::trainer::trained_by;
 use super::{
-    Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, PendingExamples, PendingMetrics, Trainer,
-    TrainingData, probe_evaluation, validate_batch_size, validate_dataset, validate_learning_rate,
+    Evaluation, MAX_BATCH_SIZE, Method, PendingExamples, Trainer, probe_evaluation,
+    validate_batch_size, validate_learning_rate,
 };
+use crate::LocalFuture;
 use crate::backend::Compute;
-use crate::checkpoint::{Checkpoint, Part};
+use crate::data::TrainingData;
 use crate::data::transforms::{assemble_board, cut_tiles};
 use crate::data::{BatchSampler, DatasetName, index_tensor};
 use crate::eval::{Representation, conv_representation, held_out_accuracy};
@@ -50,42 +53,35 @@ const EVAL_SEED: u64 = 0x0E7A1;
 
 /// Hyperparameters of the jigsaw task. Missing fields take the defaults below; unknown ones are
 /// refused.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, SmartDefault)]
 #[serde(default, deny_unknown_fields)]
 pub struct JigsawConfig {
     /// Dataset to train on.
+    #[default(DatasetName::Mnist)]
     pub dataset: DatasetName,
     /// Tiles per side: 2 (4 tiles) or 3 (9 tiles).
+    #[default(2)]
     pub grid: usize,
     /// Size `P` of the permutation set, the number of classes the head tells apart.
+    #[default(24)]
     pub permutations: usize,
     /// Largest random offset, in pixels, of a tile inside its cell; tiles are this much smaller
     /// than their cells. 0 cuts the cells exactly (and lets edge continuity give the answer away).
+    #[default(2)]
     pub jitter: usize,
     /// Images per step; each becomes `grid * grid` tiles.
+    #[default(32)]
     pub batch_size: usize,
     /// Adam's learning rate.
+    #[default(2e-3)]
     pub learning_rate: f64,
     /// Seed of the weight init, the batch order, the permutation set and the shuffles.
+    #[default(42)]
     pub seed: u64,
     /// Largest L2 norm of each parameter's gradient, applied before Adam's step (a gradient
     /// over it is scaled down to it); 0 (the default) does not clip.
+    #[default(0.0)]
     pub gradient_clip: f64,
-}
-
-impl Default for JigsawConfig {
-    fn default() -> Self {
-        JigsawConfig {
-            dataset: DatasetName::Mnist,
-            grid: 2,
-            permutations: 24,
-            jitter: 2,
-            batch_size: 32,
-            learning_rate: 2e-3,
-            seed: 42,
-            gradient_clip: 0.0,
-        }
-    }
 }
 
 impl JigsawConfig {
@@ -95,7 +91,6 @@ impl JigsawConfig {
 
     /// Check every field; the error names the field.
     pub fn validate(&self, data: &TrainingData) -> Result<()> {
-        validate_dataset(self.dataset, data)?;
         if self.grid != 2 && self.grid != 3 {
             return Err(Error::config(
                 "grid",
@@ -344,10 +339,7 @@ pub struct Jigsaw {
 impl Jigsaw {
     /// A fresh session; `config` must have been validated against `data`.
     pub fn new(config: JigsawConfig, data: &TrainingData, compute: &Compute) -> Self {
-        Self::on_device(config, data.clone(), compute.device.clone().autodiff())
-    }
-
-    fn on_device(config: JigsawConfig, data: TrainingData, device: Device) -> Self {
+        let (data, device) = (data.clone(), compute.device.clone().autodiff());
         let tiles = config.grid * config.grid;
         let set = PermutationSet::maximal_hamming(tiles, config.permutations, config.seed);
         let [_, _, rows, cols] = data.train.images.dims();
@@ -403,30 +395,20 @@ impl Jigsaw {
 }
 
 impl Method for Jigsaw {
-    fn train(&mut self, steps: usize) {
-        for _ in 0..steps {
-            let indices = self.sampler.next_batch(self.config.batch_size);
-            let batch = self.data.train.batch(&indices);
-            self.train_on(batch);
-        }
-    }
+    trained_by!(net);
 
-    fn step(&self) -> u64 {
-        self.net.steps()
-    }
-
-    fn take_metrics(&mut self) -> PendingMetrics {
-        self.net.take_metrics()
+    fn train_step(&mut self) {
+        let batch = self
+            .sampler
+            .next_images(&self.data.train, self.config.batch_size);
+        self.train_on(batch);
     }
 
     /// Shuffled boards (tiles laid out in shuffled order, `grid * tile` pixels a side), with
     /// the true and predicted permutation; class names are the permutations written out.
     fn examples(&mut self, count: usize) -> Result<PendingExamples> {
         let held = &self.data.held_out;
-        let count = count.clamp(1, held.len());
-        let indices: Vec<usize> = (0..count)
-            .map(|_| self.rng.random_range(0..held.len()))
-            .collect();
+        let indices = held.draw_indices(count, &mut self.rng);
         let mut rng = std::mem::replace(&mut self.rng, StdRng::seed_from_u64(0));
         let puzzles = self.puzzles(held.batch(&indices).without_autodiff(), &mut rng);
         self.rng = rng;
@@ -464,18 +446,6 @@ impl Method for Jigsaw {
 
     fn representation(&self, grid: usize) -> Option<Box<dyn Representation>> {
         Some(conv_representation(&self.net.model.encoder, grid))
-    }
-
-    fn save(&self) -> LocalFuture<Result<Vec<Part>>> {
-        self.net.save()
-    }
-
-    fn load(&mut self, checkpoint: &Checkpoint) -> Result<()> {
-        self.net.load(checkpoint)
-    }
-
-    fn reset(&mut self) {
-        *self = Jigsaw::on_device(self.config.clone(), self.data.clone(), self.device.clone());
     }
 }
 

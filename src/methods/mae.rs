@@ -23,6 +23,8 @@
 //! The encoder joins the representation board: all the patches (no masking) encoded, the
 //! tokens laid out on their 7x7 grid and averaged like the conv encoders' feature maps.
 
+use std::fmt;
+
 use burn::module::{Module, Param};
 use burn::nn::pool::AdaptiveAvgPool2dConfig;
 use burn::nn::{Embedding, EmbeddingConfig, LayerNorm, LayerNormConfig, Linear, LinearConfig};
@@ -31,18 +33,22 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
+use smart_default::SmartDefault;
 
-use super::generative::{PendingImages, SIDE};
+use super::images::{PendingImages, SIDE};
+use super::trainer::trained_by;
 use super::{
-    Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, PendingMetrics, Trainer, TrainingData,
-    validate_batch_size, validate_dataset, validate_learning_rate, validate_range,
+    Evaluation, MAX_BATCH_SIZE, Method, Trainer, validate_batch_size, validate_learning_rate,
+    validate_range,
 };
+use crate::LocalFuture;
 use crate::backend::Compute;
-use crate::checkpoint::{Checkpoint, Part};
+use crate::data::TrainingData;
 use crate::data::{BatchSampler, DatasetName};
 use crate::eval::Representation;
 use crate::nn::{TransformerBlock, TransformerBlockConfig};
 use crate::pace::Pacer;
+use crate::readback::ReadFloats;
 use crate::{Error, Result};
 
 /// Patch sides that tile a 28x28 image with at least 4 patches.
@@ -59,53 +65,46 @@ const EVAL_SEED: u64 = 0x3AE;
 const MASKED_GREY: f32 = 0.5;
 
 /// Hyperparameters of the masked autoencoder.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, SmartDefault)]
 #[serde(default, deny_unknown_fields)]
 pub struct MaeConfig {
     /// Dataset the model learns to complete.
+    #[default(DatasetName::Mnist)]
     pub dataset: DatasetName,
     /// Side of a square patch, in pixels (2, 4, 7 or 14).
+    #[default(4)]
     pub patch: usize,
     /// Fraction of the patches hidden from the encoder, in (0, 1).
+    #[default(0.75)]
     pub mask_ratio: f64,
     /// Width of the encoder's tokens.
+    #[default(64)]
     pub embedding: usize,
     /// Attention heads (must divide both widths).
+    #[default(4)]
     pub heads: usize,
     /// Encoder blocks.
+    #[default(3)]
     pub layers: usize,
     /// Width of the decoder's tokens.
+    #[default(64)]
     pub decoder_embedding: usize,
     /// Decoder blocks.
+    #[default(2)]
     pub decoder_layers: usize,
     /// Images per step.
+    #[default(64)]
     pub batch_size: usize,
     /// Adam's learning rate.
+    #[default(1e-3)]
     pub learning_rate: f64,
     /// Seed of the weight init, the batch order and the masks.
+    #[default(42)]
     pub seed: u64,
     /// Largest L2 norm of each parameter's gradient, applied before Adam's step (a gradient
     /// over it is scaled down to it); 0 (the default) does not clip.
+    #[default(0.0)]
     pub gradient_clip: f64,
-}
-
-impl Default for MaeConfig {
-    fn default() -> Self {
-        MaeConfig {
-            dataset: DatasetName::Mnist,
-            patch: 4,
-            mask_ratio: 0.75,
-            embedding: 64,
-            heads: 4,
-            layers: 3,
-            decoder_embedding: 64,
-            decoder_layers: 2,
-            batch_size: 64,
-            learning_rate: 1e-3,
-            seed: 42,
-            gradient_clip: 0.0,
-        }
-    }
 }
 
 /// Patches of `patch` pixels square in a 28x28 image.
@@ -151,7 +150,6 @@ impl MaeConfig {
 
     /// Check every field; the error names the field.
     pub fn validate(&self, data: &TrainingData) -> Result<()> {
-        validate_dataset(self.dataset, data)?;
         validate_batch_size("batch_size", self.batch_size, MAX_BATCH_SIZE, data)?;
         validate_learning_rate("learning_rate", self.learning_rate)?;
         if !PATCH_SIDES.contains(&self.patch) {
@@ -455,10 +453,7 @@ pub struct Mae {
 impl Mae {
     /// A fresh session; `config` must have been validated against `data`.
     pub fn new(config: MaeConfig, data: &TrainingData, compute: &Compute) -> Self {
-        Self::on_device(config, data.clone(), compute.device.clone().autodiff())
-    }
-
-    fn on_device(config: MaeConfig, data: TrainingData, device: Device) -> Self {
+        let (data, device) = (data.clone(), compute.device.clone().autodiff());
         device.seed(config.seed);
         let visible =
             visible_patches(patch_count(config.patch), config.mask_ratio).expect("validated");
@@ -512,11 +507,123 @@ impl Mae {
         let patches = patchify(images.without_autodiff(), self.config.patch);
         Ok(self.net.model.encoder.valid().forward(patches, Some(keep)))
     }
+}
+
+/// Held-out scores of a masked autoencoder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MaeEvaluation {
+    /// Held-out images scored.
+    pub images: usize,
+    /// The mask ratio scored at (the config's).
+    pub mask_ratio: f64,
+    /// Patches the encoder saw per image.
+    pub visible_patches: usize,
+    /// Mean squared error per pixel of the masked patches' reconstructions (pixels in [0, 1]).
+    pub masked_mse: f64,
+    /// The same for the training images' mean image in place of each masked patch: the
+    /// baseline that ignores the visible patches.
+    pub mean_image_mse: f64,
+}
+
+/// The encoder as the representation board reads it: every patch encoded (the residual stream
+/// after the last block), the tokens on their grid averaged to `grid x grid`.
+struct MaeRepresentation {
+    encoder: MaeEncoder,
+    patch: usize,
+    grid: usize,
+}
+
+impl Representation for MaeRepresentation {
+    fn encode(&self, images: Tensor<4>) -> Tensor<2> {
+        let batch = images.dims()[0];
+        let g = SIDE / self.patch;
+        // Before the encoder's final norm: measured on the board (300 steps, 10% labels), the
+        // linear probe read 74.5% there and 67.0% after the norm.
+        let tokens = self.encoder.residual(patchify(images, self.patch), None); // [b, g*g, d]
+        let d = tokens.dims()[2];
+        let map = tokens.reshape([batch, g, g, d]).permute([0, 3, 1, 2]); // [b, d, g, g]
+        AdaptiveAvgPool2dConfig::new([self.grid, self.grid])
+            .init()
+            .forward(map)
+            .flatten(1, 3)
+    }
+}
+
+impl Method for Mae {
+    trained_by!(net);
+
+    fn train_step(&mut self) {
+        let n = patch_count(self.config.patch);
+        let batch = self
+            .sampler
+            .next_images(&self.data.train, self.config.batch_size);
+        let orders = draw_orders(&mut self.rng, batch.dims()[0], n);
+        let images = batch.autodiff();
+        let out = self
+            .net
+            .model
+            .run(images, self.config.patch, &orders, self.visible);
+        let (predicted, truth) = out.masked_pairs();
+        let loss = mse(predicted, truth);
+        self.net.minimize(self.config.learning_rate, loss, []);
+    }
+
+    /// Masked-patch error on every held-out image (masks drawn with a fixed seed) next to the
+    /// mean-image baseline.
+    fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
+        let model = self.net.model.valid();
+        let data = self.data.clone();
+        let (patch, visible, ratio) = (self.config.patch, self.visible, self.config.mask_ratio);
+        let device = self.device.clone().without_autodiff();
+        Box::pin(async move {
+            let n = patch_count(patch);
+            let held = &data.held_out;
+            let mean = data.train.images.clone().without_autodiff().mean_dim(0); // [1, 1, 28, 28]
+            let mut rng = StdRng::seed_from_u64(EVAL_SEED);
+            let mut sums = Tensor::<1>::zeros([2], &device);
+            let mut pacer = Pacer::new();
+            for start in (0..held.len()).step_by(EVAL_CHUNK) {
+                let end = (start + EVAL_CHUNK).min(held.len());
+                let images = held.range(start, end).without_autodiff();
+                let orders = draw_orders(&mut rng, end - start, n);
+                let out = model.run(images, patch, &orders, visible);
+                let (predicted, truth) = out.masked_pairs();
+                let mean_patches = pick(
+                    patchify(mean.clone().expand([end - start, 1, SIDE, SIDE]), patch),
+                    &out.order,
+                    visible,
+                    n - visible,
+                );
+                let weight = (end - start) as f64;
+                let chunk = Tensor::cat(
+                    vec![
+                        mse(predicted, truth.clone()) * weight,
+                        mse(mean_patches, truth) * weight,
+                    ],
+                    0,
+                );
+                sums = sums + chunk;
+                pacer.breathe().await;
+            }
+            let values: Vec<f32> = sums.read_floats("evaluation").await?;
+            let images = held.len();
+            Ok(Evaluation {
+                mae: Some(MaeEvaluation {
+                    images,
+                    mask_ratio: ratio,
+                    visible_patches: visible,
+                    masked_mse: values[0] as f64 / images as f64,
+                    mean_image_mse: values[1] as f64 / images as f64,
+                }),
+                ..Evaluation::default()
+            })
+        })
+    }
 
     /// Held-out images `start..start + count`, masked at `mask_ratio` (the config's when
     /// `None`) with masks drawn from `seed`: groups `input`, `masked` (hidden patches grey) and
     /// `reconstruction` (the visible patches as given, the masked ones predicted).
-    pub fn reconstruct(
+    fn reconstructions(
         &self,
         start: usize,
         count: usize,
@@ -574,139 +681,6 @@ impl Mae {
                 .collect(),
         ))
     }
-}
-
-/// Held-out scores of a masked autoencoder.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MaeEvaluation {
-    /// Held-out images scored.
-    pub images: usize,
-    /// The mask ratio scored at (the config's).
-    pub mask_ratio: f64,
-    /// Patches the encoder saw per image.
-    pub visible_patches: usize,
-    /// Mean squared error per pixel of the masked patches' reconstructions (pixels in [0, 1]).
-    pub masked_mse: f64,
-    /// The same for the training images' mean image in place of each masked patch: the
-    /// baseline that ignores the visible patches.
-    pub mean_image_mse: f64,
-}
-
-/// The encoder as the representation board reads it: every patch encoded (the residual stream
-/// after the last block), the tokens on their grid averaged to `grid x grid`.
-struct MaeRepresentation {
-    encoder: MaeEncoder,
-    patch: usize,
-    grid: usize,
-}
-
-impl Representation for MaeRepresentation {
-    fn encode(&self, images: Tensor<4>) -> Tensor<2> {
-        let batch = images.dims()[0];
-        let g = SIDE / self.patch;
-        // Before the encoder's final norm: measured on the board (300 steps, 10% labels), the
-        // linear probe read 74.5% there and 67.0% after the norm.
-        let tokens = self.encoder.residual(patchify(images, self.patch), None); // [b, g*g, d]
-        let d = tokens.dims()[2];
-        let map = tokens.reshape([batch, g, g, d]).permute([0, 3, 1, 2]); // [b, d, g, g]
-        AdaptiveAvgPool2dConfig::new([self.grid, self.grid])
-            .init()
-            .forward(map)
-            .flatten(1, 3)
-    }
-}
-
-impl Method for Mae {
-    fn train(&mut self, steps: usize) {
-        let n = patch_count(self.config.patch);
-        for _ in 0..steps {
-            let idx = self.sampler.next_batch(self.config.batch_size);
-            let images = self.data.train.batch(&idx).autodiff();
-            let orders = draw_orders(&mut self.rng, idx.len(), n);
-            let out = self
-                .net
-                .model
-                .run(images, self.config.patch, &orders, self.visible);
-            let (predicted, truth) = out.masked_pairs();
-            let loss = mse(predicted, truth);
-            self.net.minimize(self.config.learning_rate, loss, []);
-        }
-    }
-
-    fn step(&self) -> u64 {
-        self.net.steps()
-    }
-
-    fn take_metrics(&mut self) -> PendingMetrics {
-        self.net.take_metrics()
-    }
-
-    /// Masked-patch error on every held-out image (masks drawn with a fixed seed) next to the
-    /// mean-image baseline.
-    fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
-        let model = self.net.model.valid();
-        let data = self.data.clone();
-        let (patch, visible, ratio) = (self.config.patch, self.visible, self.config.mask_ratio);
-        let device = self.device.clone().without_autodiff();
-        Box::pin(async move {
-            let n = patch_count(patch);
-            let held = &data.held_out;
-            let mean = data.train.images.clone().without_autodiff().mean_dim(0); // [1, 1, 28, 28]
-            let mut rng = StdRng::seed_from_u64(EVAL_SEED);
-            let mut sums = Tensor::<1>::zeros([2], &device);
-            let mut pacer = Pacer::new();
-            for start in (0..held.len()).step_by(EVAL_CHUNK) {
-                let end = (start + EVAL_CHUNK).min(held.len());
-                let images = held.range(start, end).without_autodiff();
-                let orders = draw_orders(&mut rng, end - start, n);
-                let out = model.run(images, patch, &orders, visible);
-                let (predicted, truth) = out.masked_pairs();
-                let mean_patches = pick(
-                    patchify(mean.clone().expand([end - start, 1, SIDE, SIDE]), patch),
-                    &out.order,
-                    visible,
-                    n - visible,
-                );
-                let weight = (end - start) as f64;
-                let chunk = Tensor::cat(
-                    vec![
-                        mse(predicted, truth.clone()) * weight,
-                        mse(mean_patches, truth) * weight,
-                    ],
-                    0,
-                );
-                sums = sums + chunk;
-                pacer.breathe().await;
-            }
-            let values: Vec<f32> = sums
-                .into_data_async()
-                .await
-                .map_err(|e| Error::Device(format!("reading the evaluation back failed: {e:?}")))?
-                .iter::<f32>()
-                .collect();
-            let images = held.len();
-            Ok(Evaluation {
-                mae: Some(MaeEvaluation {
-                    images,
-                    mask_ratio: ratio,
-                    visible_patches: visible,
-                    masked_mse: values[0] as f64 / images as f64,
-                    mean_image_mse: values[1] as f64 / images as f64,
-                }),
-                ..Evaluation::default()
-            })
-        })
-    }
-
-    fn reconstructions(
-        &self,
-        start: usize,
-        count: usize,
-        mask_ratio: Option<f64>,
-        seed: u64,
-    ) -> Result<PendingImages> {
-        self.reconstruct(start, count, mask_ratio, seed)
-    }
 
     fn representation(&self, grid: usize) -> Option<Box<dyn Representation>> {
         Some(Box::new(MaeRepresentation {
@@ -715,16 +689,18 @@ impl Method for Mae {
             grid,
         }))
     }
+}
 
-    fn reset(&mut self) {
-        *self = Mae::on_device(self.config.clone(), self.data.clone(), self.device.clone());
-    }
-
-    fn save(&self) -> LocalFuture<Result<Vec<Part>>> {
-        self.net.save()
-    }
-
-    fn load(&mut self, checkpoint: &Checkpoint) -> Result<()> {
-        self.net.load(checkpoint)
+impl fmt::Display for MaeEvaluation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "held-out images ({}), {:.0}% of the patches masked ({} visible): masked-patch error {:.5} per pixel (the mean image in their place {:.5})",
+            self.images,
+            100.0 * self.mask_ratio,
+            self.visible_patches,
+            self.masked_mse,
+            self.mean_image_mse
+        )
     }
 }

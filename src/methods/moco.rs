@@ -12,65 +12,60 @@
 use burn::module::Module;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
+use smart_default::SmartDefault;
 
 use super::simclr::validate_projection;
+use super::trainer::trained_by;
 use super::views::{ViewSource, validate_augment, validate_temperature};
 use super::{
-    Evaluation, LocalFuture, MAX_BATCH_SIZE, MODEL_PART, Method, PendingExamples, PendingMetrics,
-    Trainer, TrainingData, probe_evaluation, validate_batch_size, validate_dataset,
-    validate_learning_rate,
+    Evaluation, MAX_BATCH_SIZE, MODEL_PART, Method, PendingExamples, Trainer, probe_evaluation,
+    validate_batch_size, validate_learning_rate,
 };
+use crate::LocalFuture;
 use crate::backend::Compute;
-use crate::checkpoint::{Checkpoint, Part, gather_parts, load_module, save_module};
 use crate::data::DatasetName;
+use crate::data::TrainingData;
 use crate::data::augment::AugmentConfig;
 use crate::eval::{Representation, conv_representation};
 use crate::losses::{accuracy, cosine_logits, cross_entropy};
 use crate::nn::{Embedder, EmbedderConfig, KeyQueue, ema_update};
+use crate::record::{Part, Saved, gather_parts, load_module, save_module};
 use crate::{Error, Result};
 
 /// Hyperparameters of MoCo. Missing fields take the defaults below; unknown ones are refused.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, SmartDefault)]
 #[serde(default, deny_unknown_fields)]
 pub struct MocoConfig {
     /// Dataset to train on.
+    #[default(DatasetName::Mnist)]
     pub dataset: DatasetName,
     /// Images per step.
+    #[default(64)]
     pub batch_size: usize,
     /// Keys in the queue (the negatives), more than a batch.
+    #[default(1024)]
     pub queue_size: usize,
     /// Momentum `m` of the key encoder, in `[0, 1)`: 0 copies the query encoder every step.
+    #[default(0.99)]
     pub momentum: f64,
     /// Softmax temperature of the InfoNCE loss.
+    #[default(0.2)]
     pub temperature: f64,
     /// Adam's learning rate.
+    #[default(1e-3)]
     pub learning_rate: f64,
     /// Size of the projection the loss compares.
+    #[default(64)]
     pub projection: usize,
     /// The augmentations that make the query and key views.
     pub augment: AugmentConfig,
     /// Seed of the weight init, the queue's start, the batch order and the augmentations.
+    #[default(42)]
     pub seed: u64,
     /// Largest L2 norm of each parameter's gradient, applied before Adam's step (a gradient
     /// over it is scaled down to it); 0 (the default) does not clip.
+    #[default(0.0)]
     pub gradient_clip: f64,
-}
-
-impl Default for MocoConfig {
-    fn default() -> Self {
-        MocoConfig {
-            dataset: DatasetName::Mnist,
-            batch_size: 64,
-            queue_size: 1024,
-            momentum: 0.99,
-            temperature: 0.2,
-            learning_rate: 1e-3,
-            projection: 64,
-            augment: AugmentConfig::default(),
-            seed: 42,
-            gradient_clip: 0.0,
-        }
-    }
 }
 
 /// The largest queue.
@@ -83,7 +78,6 @@ impl MocoConfig {
 
     /// Check every field; the error names the field.
     pub fn validate(&self, data: &TrainingData) -> Result<()> {
-        validate_dataset(self.dataset, data)?;
         validate_batch_size("batch_size", self.batch_size, MAX_BATCH_SIZE, data)?;
         if self.queue_size <= self.batch_size || self.queue_size > MAX_QUEUE {
             return Err(Error::config(
@@ -123,10 +117,7 @@ pub struct Moco {
 impl Moco {
     /// A fresh session; `config` must have been validated against `data`.
     pub fn new(config: MocoConfig, data: &TrainingData, compute: &Compute) -> Self {
-        Self::on_device(config, data.clone(), compute.device.clone().autodiff())
-    }
-
-    fn on_device(config: MocoConfig, data: TrainingData, device: Device) -> Self {
+        let (data, device) = (data.clone(), compute.device.clone().autodiff());
         device.seed(config.seed);
         let query = EmbedderConfig::new()
             .with_projection(config.projection)
@@ -181,19 +172,11 @@ impl Moco {
 }
 
 impl Method for Moco {
-    fn train(&mut self, steps: usize) {
-        for _ in 0..steps {
-            let batch = self.views.next_batch(self.config.batch_size);
-            self.train_on(batch);
-        }
-    }
+    trained_by!(query, progress);
 
-    fn step(&self) -> u64 {
-        self.query.steps()
-    }
-
-    fn take_metrics(&mut self) -> PendingMetrics {
-        self.query.take_metrics()
+    fn train_step(&mut self) {
+        let batch = self.views.next_batch(self.config.batch_size);
+        self.train_on(batch);
     }
 
     fn examples(&mut self, count: usize) -> Result<PendingExamples> {
@@ -225,16 +208,11 @@ impl Method for Moco {
         ])
     }
 
-    fn load(&mut self, checkpoint: &Checkpoint) -> Result<()> {
+    fn load(&mut self, checkpoint: &Saved<'_>) -> Result<()> {
         let query = self.query.loaded(checkpoint)?;
         let key = load_module(self.key.clone(), checkpoint.part("key")?, "key")?;
         self.query.restore(query, checkpoint);
         self.key = key;
         Ok(())
-    }
-
-    fn reset(&mut self) {
-        let data = self.views.data().clone();
-        *self = Moco::on_device(self.config.clone(), data, self.device.clone());
     }
 }

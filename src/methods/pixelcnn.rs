@@ -22,6 +22,8 @@
 //!   region from what is above and left of each pixel only: what lies below the hole is never
 //!   read.
 
+use std::fmt;
+
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{PaddingConfig2d, Relu};
@@ -32,14 +34,17 @@ use burn::tensor::{Device, Tensor, TensorData};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
+use smart_default::SmartDefault;
 
-use super::generative::{Images, PIXELS, PendingImages, SIDE};
+use super::images::{Images, PIXELS, PendingImages, SIDE};
+use super::trainer::trained_by;
 use super::{
-    Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, PendingMetrics, Trainer, TrainingData,
-    validate_batch_size, validate_dataset, validate_learning_rate, validate_range,
+    Evaluation, MAX_BATCH_SIZE, Method, Trainer, validate_batch_size, validate_learning_rate,
+    validate_range,
 };
+use crate::LocalFuture;
 use crate::backend::Compute;
-use crate::checkpoint::{Checkpoint, Part};
+use crate::data::TrainingData;
 use crate::data::{BatchSampler, DatasetName};
 use crate::losses::bernoulli_nll;
 use crate::pace::Pacer;
@@ -109,38 +114,31 @@ impl Masks {
 }
 
 /// Hyperparameters of the PixelCNN.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, SmartDefault)]
 #[serde(default, deny_unknown_fields)]
 pub struct PixelCnnConfig {
     /// Dataset whose (binarised) images the model learns.
+    #[default(DatasetName::Mnist)]
     pub dataset: DatasetName,
     /// Channels of every hidden layer.
+    #[default(32)]
     pub channels: usize,
     /// Mask-B layers after the first (each widens the receptive field by a pixel each way).
+    #[default(4)]
     pub layers: usize,
     /// Images per step.
+    #[default(32)]
     pub batch_size: usize,
     /// Adam's learning rate.
+    #[default(2e-3)]
     pub learning_rate: f64,
     /// Seed of the weight init and the batch order.
+    #[default(42)]
     pub seed: u64,
     /// Largest L2 norm of each parameter's gradient, applied before Adam's step (a gradient
     /// over it is scaled down to it); 0 (the default) does not clip.
+    #[default(0.0)]
     pub gradient_clip: f64,
-}
-
-impl Default for PixelCnnConfig {
-    fn default() -> Self {
-        PixelCnnConfig {
-            dataset: DatasetName::Mnist,
-            channels: 32,
-            layers: 4,
-            batch_size: 32,
-            learning_rate: 2e-3,
-            seed: 42,
-            gradient_clip: 0.0,
-        }
-    }
 }
 
 impl PixelCnnConfig {
@@ -150,7 +148,6 @@ impl PixelCnnConfig {
 
     /// Check every field; the error names the field.
     pub fn validate(&self, data: &TrainingData) -> Result<()> {
-        validate_dataset(self.dataset, data)?;
         validate_batch_size("batch_size", self.batch_size, MAX_BATCH_SIZE, data)?;
         validate_learning_rate("learning_rate", self.learning_rate)?;
         validate_range("channels", self.channels, 1, MAX_CHANNELS)?;
@@ -263,10 +260,7 @@ pub struct PixelCnn {
 impl PixelCnn {
     /// A fresh session; `config` must have been validated against `data`.
     pub fn new(config: PixelCnnConfig, data: &TrainingData, compute: &Compute) -> Self {
-        Self::on_device(config, data.clone(), compute.device.clone().autodiff())
-    }
-
-    fn on_device(config: PixelCnnConfig, data: TrainingData, device: Device) -> Self {
+        let (data, device) = (data.clone(), compute.device.clone().autodiff());
         device.seed(config.seed);
         PixelCnn {
             net: Trainer::new(PixelNet::init(&config, &device))
@@ -332,12 +326,7 @@ impl PixelCnn {
                 ));
             }
         }
-        if pixels == 0 || pixels > PIXELS {
-            return Err(Error::config(
-                "pixels",
-                format!("must be between 1 and {PIXELS}, got {pixels}"),
-            ));
-        }
+        validate_range("pixels", pixels, 1, PIXELS)?;
         let known: Vec<bool> = known.iter().map(|&k| k >= 0.5).collect();
         // The positions some image still lacks, in raster order, the first `pixels` of them.
         let todo: Vec<usize> = (0..PIXELS)
@@ -455,24 +444,18 @@ pub struct PixelEvaluation {
 }
 
 impl Method for PixelCnn {
-    fn train(&mut self, steps: usize) {
-        for _ in 0..steps {
-            let idx = self.sampler.next_batch(self.config.batch_size);
-            let images = binarise(self.data.train.batch(&idx)).autodiff();
-            let logits = self.net.model.forward(images.clone());
-            let nats = bernoulli_nll(logits, images).mean() / PIXELS as f64;
-            let bits = nats.clone().detach() / std::f64::consts::LN_2;
-            self.net
-                .minimize(self.config.learning_rate, nats, [("bits_per_dim", bits)]);
-        }
-    }
+    trained_by!(net);
 
-    fn step(&self) -> u64 {
-        self.net.steps()
-    }
-
-    fn take_metrics(&mut self) -> PendingMetrics {
-        self.net.take_metrics()
+    fn train_step(&mut self) {
+        let batch = self
+            .sampler
+            .next_images(&self.data.train, self.config.batch_size);
+        let images = binarise(batch).autodiff();
+        let logits = self.net.model.forward(images.clone());
+        let nats = bernoulli_nll(logits, images).mean() / PIXELS as f64;
+        let bits = nats.clone().detach() / std::f64::consts::LN_2;
+        self.net
+            .minimize(self.config.learning_rate, nats, [("bits_per_dim", bits)]);
     }
 
     /// Held-out bits per dimension next to the independent-pixel baseline.
@@ -514,30 +497,14 @@ impl Method for PixelCnn {
             })
         })
     }
+}
 
-    fn complete(
-        &self,
-        images: &[f32],
-        known: &[f32],
-        pixels: usize,
-        seed: u64,
-    ) -> Result<LocalFuture<Result<Images>>> {
-        PixelCnn::complete(self, images, known, pixels, seed)
-    }
-
-    fn receptive_field(&self, row: usize, col: usize) -> Result<PendingImages> {
-        PixelCnn::receptive_field(self, row, col)
-    }
-
-    fn reset(&mut self) {
-        *self = PixelCnn::on_device(self.config.clone(), self.data.clone(), self.device.clone());
-    }
-
-    fn save(&self) -> LocalFuture<Result<Vec<Part>>> {
-        self.net.save()
-    }
-
-    fn load(&mut self, checkpoint: &Checkpoint) -> Result<()> {
-        self.net.load(checkpoint)
+impl fmt::Display for PixelEvaluation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "held-out images ({}): {:.4} bits per dimension (independent pixels {:.4})",
+            self.images, self.bits_per_dim, self.independent_bits_per_dim
+        )
     }
 }

@@ -9,19 +9,22 @@
 //! board reads the encoder.
 
 use burn::module::Module;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::Tensor;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
+use smart_default::SmartDefault;
 
+use super::trainer::trained_by;
 use super::views::{ViewSource, two_views, validate_augment, validate_temperature};
 use super::{
-    Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, PendingExamples, PendingMetrics, Trainer,
-    TrainingData, probe_evaluation, validate_batch_size, validate_dataset, validate_learning_rate,
+    Evaluation, MAX_BATCH_SIZE, Method, PendingExamples, Trainer, probe_evaluation,
+    validate_batch_size, validate_learning_rate, validate_range,
 };
+use crate::LocalFuture;
 use crate::Result;
 use crate::backend::Compute;
-use crate::checkpoint::{Checkpoint, Part};
+use crate::data::TrainingData;
 use crate::data::augment::AugmentConfig;
 use crate::data::{DatasetName, DeviceImages};
 use crate::eval::{Representation, conv_representation, held_out_accuracy};
@@ -29,43 +32,35 @@ use crate::losses::{accuracy, cross_entropy, nt_xent_logits};
 use crate::nn::{Embedder, EmbedderConfig};
 
 /// Hyperparameters of SimCLR. Missing fields take the defaults below; unknown ones are refused.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, SmartDefault)]
 #[serde(default, deny_unknown_fields)]
 pub struct SimClrConfig {
     /// Dataset to train on.
+    #[default(DatasetName::Mnist)]
     pub dataset: DatasetName,
     /// Images per step (2x as many views); each view has `2 * batch_size - 2` negatives.
+    #[default(64)]
     pub batch_size: usize,
     /// Softmax temperature of NT-Xent: lower weighs the hardest negatives more. The default 0.2
     /// was measured against 0.5 and 0.1 (500 steps, board protocol, 10% labels): kNN 78.6% vs
     /// 76.8% and 75.5%, linear probe 92.6% vs 91.9% and 92.8%.
+    #[default(0.2)]
     pub temperature: f64,
     /// Adam's learning rate.
+    #[default(1e-3)]
     pub learning_rate: f64,
     /// Size of the projection the loss compares.
+    #[default(64)]
     pub projection: usize,
     /// The augmentations that make the two views.
     pub augment: AugmentConfig,
     /// Seed of the weight init, the batch order and the augmentations.
+    #[default(42)]
     pub seed: u64,
     /// Largest L2 norm of each parameter's gradient, applied before Adam's step (a gradient
     /// over it is scaled down to it); 0 (the default) does not clip.
+    #[default(0.0)]
     pub gradient_clip: f64,
-}
-
-impl Default for SimClrConfig {
-    fn default() -> Self {
-        SimClrConfig {
-            dataset: DatasetName::Mnist,
-            batch_size: 64,
-            temperature: 0.2,
-            learning_rate: 1e-3,
-            projection: 64,
-            augment: AugmentConfig::default(),
-            seed: 42,
-            gradient_clip: 0.0,
-        }
-    }
 }
 
 /// Largest projection size.
@@ -78,7 +73,6 @@ impl SimClrConfig {
 
     /// Check every field; the error names the field.
     pub fn validate(&self, data: &TrainingData) -> Result<()> {
-        validate_dataset(self.dataset, data)?;
         // One image alone has no negatives.
         if self.batch_size < 2 {
             return Err(crate::Error::config(
@@ -99,19 +93,12 @@ impl SimClrConfig {
 
 /// A projection size must be in `1..=MAX_PROJECTION`.
 pub fn validate_projection(field: &str, size: usize) -> Result<()> {
-    if size == 0 || size > MAX_PROJECTION {
-        return Err(crate::Error::config(
-            field,
-            format!("must be between 1 and {MAX_PROJECTION}, got {size}"),
-        ));
-    }
-    Ok(())
+    validate_range(field, size, 1, MAX_PROJECTION)
 }
 
 /// A SimCLR training session's state.
 pub struct SimClr {
     config: SimClrConfig,
-    device: Device,
     net: Trainer<Embedder>,
     views: ViewSource,
 }
@@ -119,10 +106,7 @@ pub struct SimClr {
 impl SimClr {
     /// A fresh session; `config` must have been validated against `data`.
     pub fn new(config: SimClrConfig, data: &TrainingData, compute: &Compute) -> Self {
-        Self::on_device(config, data.clone(), compute.device.clone().autodiff())
-    }
-
-    fn on_device(config: SimClrConfig, data: TrainingData, device: Device) -> Self {
+        let (data, device) = (data.clone(), compute.device.clone().autodiff());
         device.seed(config.seed);
         let net = EmbedderConfig::new()
             .with_projection(config.projection)
@@ -130,7 +114,6 @@ impl SimClr {
         SimClr {
             net: Trainer::new(net).with_gradient_clip(config.gradient_clip),
             views: ViewSource::new(data, config.seed),
-            device,
             config,
         }
     }
@@ -154,19 +137,11 @@ impl SimClr {
 }
 
 impl Method for SimClr {
-    fn train(&mut self, steps: usize) {
-        for _ in 0..steps {
-            let batch = self.views.next_batch(self.config.batch_size);
-            self.train_on(batch);
-        }
-    }
+    trained_by!(net);
 
-    fn step(&self) -> u64 {
-        self.net.steps()
-    }
-
-    fn take_metrics(&mut self) -> PendingMetrics {
-        self.net.take_metrics()
+    fn train_step(&mut self) {
+        let batch = self.views.next_batch(self.config.batch_size);
+        self.train_on(batch);
     }
 
     fn examples(&mut self, count: usize) -> Result<PendingExamples> {
@@ -189,19 +164,6 @@ impl Method for SimClr {
 
     fn representation(&self, grid: usize) -> Option<Box<dyn Representation>> {
         Some(conv_representation(&self.net.model.encoder, grid))
-    }
-
-    fn save(&self) -> LocalFuture<Result<Vec<Part>>> {
-        self.net.save()
-    }
-
-    fn load(&mut self, checkpoint: &Checkpoint) -> Result<()> {
-        self.net.load(checkpoint)
-    }
-
-    fn reset(&mut self) {
-        let data = self.views.data().clone();
-        *self = SimClr::on_device(self.config.clone(), data, self.device.clone());
     }
 }
 

@@ -21,16 +21,16 @@
 
 use burn::module::Module;
 use burn::tensor::Distribution;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
+use smart_default::SmartDefault;
 
-use super::generative::{Codec, one_hot, validate_latent};
-use super::{
-    Evaluation, LocalFuture, MAX_BATCH_SIZE, Method, PendingMetrics, Trainer, TrainingData,
-    validate_batch_size, validate_dataset, validate_learning_rate,
-};
+use super::codec::{Codec, validate_latent};
+use super::images::one_hot;
+use super::trainer::trained_by;
+use super::{MAX_BATCH_SIZE, Method, Trainer, validate_batch_size, validate_learning_rate};
 use crate::backend::Compute;
-use crate::checkpoint::{Checkpoint, Part};
+use crate::data::TrainingData;
 use crate::data::{BatchSampler, DatasetName};
 use crate::losses::{bernoulli_nll, gaussian_kl};
 use crate::nn::{EncoderDecoder, EncoderDecoderConfig};
@@ -40,41 +40,34 @@ use crate::{Error, Result};
 pub const MAX_BETA: f64 = 100.0;
 
 /// Hyperparameters of the VAE.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, SmartDefault)]
 #[serde(default, deny_unknown_fields)]
 pub struct VaeConfig {
     /// Dataset to train on.
+    #[default(DatasetName::Mnist)]
     pub dataset: DatasetName,
     /// Images per step.
+    #[default(64)]
     pub batch_size: usize,
     /// Adam's learning rate.
+    #[default(1e-3)]
     pub learning_rate: f64,
     /// Latent size (2 shows the whole latent space as a grid).
+    #[default(16)]
     pub latent: usize,
     /// Weight of the KL term (1 = the ELBO).
+    #[default(1.0)]
     pub beta: f64,
     /// Feed the class to the encoder and the decoder (a conditional VAE).
+    #[default(false)]
     pub conditional: bool,
     /// Seed of the weight init, the batch order and the sampled codes.
+    #[default(42)]
     pub seed: u64,
     /// Largest L2 norm of each parameter's gradient, applied before Adam's step (a gradient
     /// over it is scaled down to it); 0 (the default) does not clip.
+    #[default(0.0)]
     pub gradient_clip: f64,
-}
-
-impl Default for VaeConfig {
-    fn default() -> Self {
-        VaeConfig {
-            dataset: DatasetName::Mnist,
-            batch_size: 64,
-            learning_rate: 1e-3,
-            latent: 16,
-            beta: 1.0,
-            conditional: false,
-            seed: 42,
-            gradient_clip: 0.0,
-        }
-    }
 }
 
 impl VaeConfig {
@@ -84,7 +77,6 @@ impl VaeConfig {
 
     /// Check every field; the error names the field.
     pub fn validate(&self, data: &TrainingData) -> Result<()> {
-        validate_dataset(self.dataset, data)?;
         validate_batch_size("batch_size", self.batch_size, MAX_BATCH_SIZE, data)?;
         validate_learning_rate("learning_rate", self.learning_rate)?;
         validate_latent(self.latent)?;
@@ -105,7 +97,6 @@ impl VaeConfig {
 pub struct Vae {
     config: VaeConfig,
     data: TrainingData,
-    device: Device,
     net: Trainer<EncoderDecoder>,
     sampler: BatchSampler,
 }
@@ -113,10 +104,7 @@ pub struct Vae {
 impl Vae {
     /// A fresh session; `config` must have been validated against `data`.
     pub fn new(config: VaeConfig, data: &TrainingData, compute: &Compute) -> Self {
-        Self::on_device(config, data.clone(), compute.device.clone().autodiff())
-    }
-
-    fn on_device(config: VaeConfig, data: TrainingData, device: Device) -> Self {
+        let (data, device) = (data.clone(), compute.device.clone().autodiff());
         device.seed(config.seed);
         let classes = if config.conditional {
             data.class_names.len()
@@ -131,7 +119,6 @@ impl Vae {
             net: Trainer::new(net).with_gradient_clip(config.gradient_clip),
             sampler: BatchSampler::new(data.train.len(), config.seed),
             data,
-            device,
             config,
         }
     }
@@ -179,44 +166,19 @@ pub fn reparameterize(code: Tensor<2>, latent: usize) -> (Tensor<2>, Tensor<2>, 
 }
 
 impl Method for Vae {
-    fn train(&mut self, steps: usize) {
-        for _ in 0..steps {
-            let indices = self.sampler.next_batch(self.config.batch_size);
-            let batch = self.data.train.batch(&indices);
-            let classes: Vec<usize> = indices
-                .iter()
-                .map(|&i| self.data.train.labels[i] as usize)
-                .collect();
-            self.train_on(batch, &classes);
-        }
+    trained_by!(net);
+
+    fn train_step(&mut self) {
+        let indices = self.sampler.next_batch(self.config.batch_size);
+        let batch = self.data.train.batch(&indices);
+        let classes: Vec<usize> = indices
+            .iter()
+            .map(|&i| self.data.train.labels[i] as usize)
+            .collect();
+        self.train_on(batch, &classes);
     }
 
-    fn step(&self) -> u64 {
-        self.net.steps()
-    }
-
-    fn take_metrics(&mut self) -> PendingMetrics {
-        self.net.take_metrics()
-    }
-
-    fn evaluate(&self) -> LocalFuture<Result<Evaluation>> {
-        let codec = self.codec();
-        Box::pin(async move { Ok(Evaluation::generative(codec.evaluate().await?)) })
-    }
-
-    fn reset(&mut self) {
-        *self = Vae::on_device(self.config.clone(), self.data.clone(), self.device.clone());
-    }
-
-    fn save(&self) -> LocalFuture<Result<Vec<Part>>> {
-        self.net.save()
-    }
-
-    fn load(&mut self, checkpoint: &Checkpoint) -> Result<()> {
-        self.net.load(checkpoint)
-    }
-
-    fn generative(&self) -> Option<Codec> {
+    fn codec(&self) -> Option<Codec> {
         Some(self.codec())
     }
 }

@@ -8,7 +8,8 @@ use burn::tensor::activation::softmax;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use super::{PendingExamples, TrainingData};
+use super::PendingExamples;
+use crate::data::TrainingData;
 use crate::data::augment::{AugmentConfig, augment};
 use crate::data::{BatchSampler, DeviceImages};
 use crate::losses::nt_xent_logits;
@@ -31,13 +32,7 @@ pub fn two_views(
 
 /// A softmax temperature must be a finite number in (0, 10].
 pub fn validate_temperature(field: &str, temperature: f64) -> Result<()> {
-    if !temperature.is_finite() || temperature <= 0.0 || temperature > 10.0 {
-        return Err(Error::config(
-            field,
-            format!("must be a number greater than 0 and at most 10, got {temperature}"),
-        ));
-    }
-    Ok(())
+    super::validate::validate_positive(field, temperature, 10.0)
 }
 
 /// The augmentations, with the field named as the config nests it (`augment.noise_std`).
@@ -114,8 +109,7 @@ impl ViewSource {
 
     /// The next training batch, `[batch_size, 1, 28, 28]`.
     pub fn next_batch(&mut self, batch_size: usize) -> Tensor<4> {
-        let indices = self.sampler.next_batch(batch_size);
-        self.data.train.batch(&indices)
+        self.sampler.next_images(&self.data.train, batch_size)
     }
 
     /// Two random views of `images`, on the autodiff device (see [`two_views`]).

@@ -1,4 +1,4 @@
-//! The representation board's binding (see `eval::board` for the protocol):
+//! The representation board's binding (see `crate::board` for the protocol):
 //!
 //! ```js
 //! const board = create_board({ dataset: "mnist", steps: 300, seed: 42, k: 20 });
@@ -9,10 +9,12 @@
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
-use super::{Handle, config, current_compute, js_error, loaded_data, reject, to_js};
+use super::{
+    Handle, config, current_compute, js_error, loaded_data, promise, report_promise, to_js,
+};
 use crate::Result;
+use crate::session::PendingReport;
 
 /// Create a representation board: `{ dataset, steps, seed, k }`, each optional (defaults
 /// mnist, 300, 42, 20). Builds every board method; a wrong field is an error naming it.
@@ -21,7 +23,7 @@ pub fn create_board(config: JsValue) -> Result<Board, JsError> {
     let config = config::board_config(&config).map_err(js_error)?;
     let compute = current_compute().map_err(js_error)?;
     let data = loaded_data(config.dataset).map_err(js_error)?;
-    let board = crate::eval::Board::new(config, &data, &compute).map_err(js_error)?;
+    let board = crate::board::Board::new(config, &data, &compute).map_err(js_error)?;
     Ok(Board {
         inner: Handle::new(board),
     })
@@ -30,13 +32,7 @@ pub fn create_board(config: JsValue) -> Result<Board, JsError> {
 /// A representation board. `dispose()` frees its models; any call after it is an error.
 #[wasm_bindgen]
 pub struct Board {
-    inner: Handle<crate::eval::Board>,
-}
-
-impl Board {
-    fn with<T>(&self, f: impl FnOnce(&mut crate::eval::Board) -> Result<T>) -> Result<T> {
-        self.inner.with(f)
-    }
+    inner: Handle<crate::board::Board>,
 }
 
 #[wasm_bindgen]
@@ -45,23 +41,28 @@ impl Board {
     /// nothing once every method reached the budget.
     pub fn train(&self, steps: f64) -> Result<(), JsError> {
         let steps = config::count("steps", steps).map_err(js_error)?;
-        self.with(|b| b.train(steps)).map_err(js_error)
+        self.inner.with(|b| b.train(steps)).map_err(js_error)
     }
 
     /// Resolves to `{ report, budget, trained, total_steps, methods, done }`: `report` is the
     /// method trained last (as `Session.report()`), `trained` how many methods reached the
     /// `budget` of steps, `total_steps` the steps of all methods together.
     pub fn report(&self) -> Promise {
-        let pending = self.with(|b| Ok(b.begin_report()));
-        let inner = self.inner.clone();
-        future_to_promise(async move {
-            let outcome = match pending.map_err(reject)? {
-                Some(p) => Some(p.read().await),
-                None => None,
-            };
-            let report = inner.with(|b| b.finish_report(outcome));
-            to_js(&report.map_err(reject)?).map_err(JsValue::from)
-        })
+        let pending = self.inner.with(|b| Ok(b.begin_report()));
+        board_report(&self.inner, pending, None)
+    }
+
+    /// `train(steps)` and `report()` in one call, one promise, with the report's
+    /// `compute_seconds` (see `Session.train_and_report`): what the board's player calls.
+    pub fn train_and_report(&self, steps: f64) -> Promise {
+        let started = web_time::Instant::now();
+        let pending = config::count("steps", steps).and_then(|n| {
+            self.inner.with(|b| {
+                b.train(n)?;
+                Ok(b.begin_report())
+            })
+        });
+        board_report(&self.inner, pending, Some(started))
     }
 
     /// Resolves to every contender scored with `fraction` (0 < fraction <= 1) of the training
@@ -69,11 +70,7 @@ impl Board {
     /// contenders: [{ name, baseline, steps, seconds, dim, probe, knn, runs, pca: { points,
     /// explained } }] }`.
     pub fn scores(&self, fraction: f64) -> Promise {
-        let job = self.with(|b| b.scores(fraction));
-        future_to_promise(async move {
-            let scores = job.map_err(reject)?.await.map_err(reject)?;
-            to_js(&scores).map_err(JsValue::from)
-        })
+        promise(self.inner.with(|b| b.scores(fraction)))
     }
 
     /// What a running `scores()` is doing, e.g. "scoring random init (2 of 5)"; `undefined`
@@ -84,16 +81,15 @@ impl Board {
 
     /// Every method back to its untrained state (the baselines' scores are kept).
     pub fn reset(&self) -> Result<(), JsError> {
-        self.with(|b| {
-            b.reset();
-            Ok(())
-        })
-        .map_err(js_error)
+        self.inner.with(|b| b.reset()).map_err(js_error)
     }
 
     /// The settings, with every default filled in.
     pub fn config(&self) -> Result<JsValue, JsError> {
-        let config = self.with(|b| Ok(b.config().clone())).map_err(js_error)?;
+        let config = self
+            .inner
+            .with(|b| Ok(b.config().clone()))
+            .map_err(js_error)?;
         to_js(&config)
     }
 
@@ -101,4 +97,19 @@ impl Board {
     pub fn dispose(&self) {
         self.inner.dispose();
     }
+}
+
+/// The promise of a board's report: the method in training's values, if any, read back.
+fn board_report(
+    handle: &Handle<crate::board::Board>,
+    pending: Result<Option<PendingReport>>,
+    started: Option<web_time::Instant>,
+) -> Promise {
+    let read = |pending: Option<PendingReport>| async move {
+        match pending {
+            Some(p) => Some(p.read().await),
+            None => None,
+        }
+    };
+    report_promise(handle, pending, started, read, |b, o| b.finish_report(o))
 }

@@ -6,8 +6,8 @@ use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::backend::BackendRequest;
+use crate::board::BoardConfig;
 use crate::data::DatasetName;
-use crate::eval::BoardConfig;
 use crate::methods::{FieldSource, FieldsOf, MethodConfig};
 use crate::{Error, Result};
 
@@ -274,12 +274,17 @@ pub fn dataset_name(name: &str) -> Result<DatasetName> {
 /// A positive integer count from a JavaScript number (refusing NaN, fractions and negatives,
 /// which wasm-bindgen's integer conversion would silently wrap or truncate).
 pub fn count(field: &str, value: f64) -> Result<usize> {
-    if value.is_finite() && value >= 1.0 && value.fract() == 0.0 && value <= 1e9 {
+    whole_number(field, value, 1)
+}
+
+/// A whole number of at least `min` (and at most 1e9) from a JavaScript number.
+fn whole_number(field: &str, value: f64, min: u32) -> Result<usize> {
+    if value.is_finite() && value >= min.into() && value.fract() == 0.0 && value <= 1e9 {
         Ok(value as usize)
     } else {
         Err(Error::config(
             field,
-            format!("expected a whole number of at least 1, got {value}"),
+            format!("expected a whole number of at least {min}, got {value}"),
         ))
     }
 }
@@ -294,14 +299,7 @@ pub fn defaults() -> Vec<MethodConfig> {
 
 /// An index that may be 0 (a start position): a whole number of at least 0.
 pub fn index(field: &str, value: f64) -> Result<usize> {
-    if value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= 1e9 {
-        Ok(value as usize)
-    } else {
-        Err(Error::config(
-            field,
-            format!("expected a whole number of at least 0, got {value}"),
-        ))
-    }
+    whole_number(field, value, 0)
 }
 
 /// An image's pixels from the page: a `Float32Array` or an array of numbers (28 x 28 values

@@ -24,11 +24,18 @@
 //! message names the bad field; nothing here panics on bad input.
 
 mod board;
+mod charlm;
+mod clip;
+mod codec;
 mod config;
+mod cyclegan;
+mod gan;
 mod gpu_probe;
+mod pixelcnn;
 mod reference;
 
 pub use board::{Board, create_board};
+pub use pixelcnn::pixelcnn_masks;
 pub use reference::{ReferenceBenchmark, create_reference_benchmark};
 
 use std::cell::{Cell, RefCell};
@@ -41,9 +48,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::backend::Compute;
-use crate::data::{DatasetName, ImageSet};
-use crate::methods::TrainingData;
-use crate::{Error, Result};
+use crate::data::{DatasetName, ImageSet, TrainingData};
+use crate::{Error, LocalFuture, Result};
 
 /// The page-wide state: one device and the datasets uploaded to it, shared by every session
 /// (several widgets on one page share one wasm instance and one GPU device).
@@ -139,6 +145,57 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
 
 fn reject(e: Error) -> JsValue {
     JsValue::from(js_error(e))
+}
+
+/// The promise of a report (a session's or a board's): `pending`'s values are read back without
+/// holding the object behind `handle` (so the page may pause or reset it meanwhile), then
+/// `finish` records what was read (a non-finite value halts training). With `started`, the
+/// seconds since then join the report as `compute_seconds`: the work of a `train_and_report`.
+fn report_promise<T: 'static, P, O, F, R>(
+    handle: &Handle<T>,
+    pending: Result<P>,
+    started: Option<web_time::Instant>,
+    read: impl FnOnce(P) -> F + 'static,
+    finish: impl FnOnce(&mut T, O) -> Result<R> + 'static,
+) -> Promise
+where
+    P: 'static,
+    F: std::future::Future<Output = O>,
+    R: Serialize,
+{
+    #[derive(Serialize)]
+    struct Timed<R> {
+        #[serde(flatten)]
+        report: R,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        compute_seconds: Option<f64>,
+    }
+    let handle = handle.clone();
+    future_to_promise(async move {
+        let outcome = read(pending.map_err(reject)?).await;
+        let report = handle
+            .with(|object| finish(object, outcome))
+            .map_err(reject)?;
+        to_js(&Timed {
+            report,
+            compute_seconds: started.map(|t| t.elapsed().as_secs_f64()),
+        })
+        .map_err(JsValue::from)
+    })
+}
+
+/// `future` boxed as the owned future a call hands back.
+fn owned<T>(future: impl std::future::Future<Output = T> + 'static) -> LocalFuture<T> {
+    Box::pin(future)
+}
+
+/// The promise of a call's result: `job` is the call, checked (its error rejects at once), and
+/// the work it started; the value is converted for JavaScript when the work is done.
+fn promise<T: Serialize + 'static>(job: Result<LocalFuture<Result<T>>>) -> Promise {
+    future_to_promise(async move {
+        let value = job.map_err(reject)?.await.map_err(reject)?;
+        to_js(&value).map_err(JsValue::from)
+    })
 }
 
 #[wasm_bindgen(start)]
@@ -265,14 +322,6 @@ pub fn load_dataset(name: JsValue, bytes: JsValue) -> Result<JsValue, JsError> {
     info
 }
 
-/// PixelCNN's causal masks, for drawing: `{ first_size: 7, first: [49 values], later_size: 3,
-/// later: [9 values] }`, row by row, 1 where the kernel's weight is used (mask A in the first
-/// layer: strictly before the centre; mask B after it: the centre too).
-#[wasm_bindgen]
-pub fn pixelcnn_masks() -> Result<JsValue, JsError> {
-    to_js(&crate::methods::Masks::of_network())
-}
-
 /// The config saved in a checkpoint file (`{ method, dataset, ... }`), without loading it: the
 /// page loads the dataset it names before `session.load(bytes)`. A file that is not a valid
 /// checkpoint is an error saying why.
@@ -363,127 +412,91 @@ pub struct Session {
     inner: Handle<crate::session::Session>,
 }
 
-impl Session {
-    fn with<T>(&self, f: impl FnOnce(&mut crate::session::Session) -> Result<T>) -> Result<T> {
-        self.inner.with(f)
-    }
-}
-
 #[wasm_bindgen]
 impl Session {
     /// Enqueue `steps` training steps (an integer, 1 to 10,000). Returns at once; the work runs
     /// on the device. Fails after a non-finite loss until `reset()`.
     pub fn train(&self, steps: f64) -> Result<(), JsError> {
         let steps = config::count("steps", steps).map_err(js_error)?;
-        self.with(|s| s.train(steps)).map_err(js_error)
+        self.inner.with(|s| s.train(steps)).map_err(js_error)
     }
 
     /// Resolves to the report of the steps since the last report: `{ method, step,
     /// steps_in_report, steps_per_second, metrics: [{ name, value }] }`. Rejects when a value
     /// became non-finite (the session then halts).
     pub fn report(&self) -> Promise {
-        let pending = self.with(|s| Ok(s.begin_report()));
-        let inner = self.inner.clone();
-        future_to_promise(async move {
-            let outcome = pending.map_err(reject)?.read().await;
-            let finished = inner.with(|s| s.finish_report(outcome));
-            to_js(&finished.map_err(reject)?).map_err(JsValue::from)
-        })
+        let pending = self.inner.with(|s| Ok(s.begin_report()));
+        report_promise(
+            &self.inner,
+            pending,
+            None,
+            |p| p.read(),
+            |s, o| s.finish_report(o),
+        )
+    }
+
+    /// `train(steps)` and `report()` in one call, one promise: what the page's player calls
+    /// each tick (in the worker, one message each way instead of two). The report also has
+    /// `compute_seconds`, from enqueueing the steps to their values read back: the work the
+    /// player sizes its ticks by. Rejects as `train` would throw (a bad count, a halted
+    /// session) or as `report` rejects.
+    pub fn train_and_report(&self, steps: f64) -> Promise {
+        let started = web_time::Instant::now();
+        let pending = config::count("steps", steps).and_then(|n| {
+            self.inner.with(|s| {
+                s.train(n)?;
+                Ok(s.begin_report())
+            })
+        });
+        report_promise(
+            &self.inner,
+            pending,
+            Some(started),
+            |p| p.read(),
+            |s, o| s.finish_report(o),
+        )
     }
 
     /// Resolves to `count` held-out examples with predictions: `{ rows, cols, channels, pixels,
     /// class_names, items: [{ truth, predicted, confidence }] }`.
     pub fn examples(&self, count: f64) -> Promise {
-        let job = config::count("count", count).and_then(|n| self.with(|s| s.examples(n)));
-        future_to_promise(async move {
-            let examples = job.map_err(reject)?.await.map_err(reject)?;
-            to_js(&examples).map_err(JsValue::from)
-        })
+        promise(config::count("count", count).and_then(|n| self.inner.with(|s| s.examples(n))))
     }
 
     /// Resolves to the evaluation: `{ pretext_accuracy, probe: { trained, random_init,
     /// random_init_runs, labelled, held_out } }` (`random_init` is the mean of the runs). Training may continue meanwhile.
     pub fn evaluate(&self) -> Promise {
-        let job = self.with(|s| Ok(s.evaluate()));
-        future_to_promise(async move {
-            let evaluation = job.map_err(reject)?.await.map_err(reject)?;
-            to_js(&evaluation).map_err(JsValue::from)
-        })
-    }
-
-    /// CLIP only: resolves to `count` held-out images (shape-colour pairs never trained on)
-    /// classified by `captions`, an array of candidate captions typed by the user: `{ rows,
-    /// cols, channels, pixels, candidates, captions, probabilities, predicted, expected,
-    /// accuracy }` (see the README). An empty caption or an unknown word is an error naming
-    /// the caption (`captions[2]: unknown word "purple"; ...`).
-    pub fn zero_shot(&self, captions: JsValue, count: f64) -> Promise {
-        let job = config::captions(&captions).and_then(|candidates| {
-            let count = config::count("count", count)?;
-            self.with(|s| s.zero_shot(&candidates, count))
-        });
-        future_to_promise(async move {
-            let zero_shot = job.map_err(reject)?.await.map_err(reject)?;
-            to_js(&zero_shot).map_err(JsValue::from)
-        })
-    }
-
-    /// The character-level GPT: resolves to P(next character | `prompt`), `{ characters,
-    /// probabilities }` over the whole vocabulary (the model reads the prompt's last `context`
-    /// characters). An empty prompt or a character outside the text's vocabulary is an error
-    /// naming it (`prompt: character 3 ('@') is not in the text's vocabulary: ...`).
-    pub fn next_char(&self, prompt: JsValue) -> Promise {
-        let job = config::text("prompt", &prompt).and_then(|p| self.with(|s| s.next_char(&p)));
-        future_to_promise(async move {
-            let next = job.map_err(reject)?.await.map_err(reject)?;
-            to_js(&next).map_err(JsValue::from)
-        })
-    }
-
-    /// The character-level GPT: resolves to `length` characters written after `prompt`, one at
-    /// a time, `options = { temperature: 1, top_k: 1000, seed: 0 }` (temperature > 0, top_k >= 1;
-    /// the same seed writes the same text).
-    pub fn write(&self, prompt: JsValue, length: f64, options: JsValue) -> Promise {
-        let job = config::options::<crate::methods::Sampling>(&options).and_then(|sampling| {
-            let prompt = config::text("prompt", &prompt)?;
-            let length = config::count("length", length)?;
-            self.with(|s| s.write(&prompt, length, sampling))
-        });
-        future_to_promise(async move {
-            let text = job.map_err(reject)?.await.map_err(reject)?;
-            Ok(JsValue::from_str(&text))
-        })
+        promise(self.inner.with(|s| Ok(s.evaluate())))
     }
 
     /// Resolves to `null`, or for a clustering method (DeepCluster) to every round's clustering
     /// scored against the true labels: `{ pixels: { nmi, purity }, features: null, step,
     /// rounds: [{ step, score: { nmi, purity } }] }`. Cheaper than `evaluate()` (no probe).
     pub fn clustering(&self) -> Promise {
-        let job = self.with(|s| Ok(s.clustering()));
-        future_to_promise(async move {
-            match job.map_err(reject)? {
-                Some(future) => to_js(&future.await.map_err(reject)?).map_err(JsValue::from),
-                None => Ok(JsValue::NULL),
-            }
-        })
+        promise(self.inner.with(|s| {
+            Ok(match s.clustering() {
+                Some(future) => Box::pin(async move { future.await.map(Some) }),
+                None => Box::pin(async { Ok(None) }) as LocalFuture<_>,
+            })
+        }))
     }
 
     /// Back to a fresh model from the seed; clears a halt.
     pub fn reset(&self) -> Result<(), JsError> {
-        self.with(|s| {
-            s.reset();
-            Ok(())
-        })
-        .map_err(js_error)
+        self.inner.with(|s| s.reset()).map_err(js_error)
     }
 
     /// Steps taken since the last reset.
     pub fn step(&self) -> Result<f64, JsError> {
-        self.with(|s| Ok(s.step() as f64)).map_err(js_error)
+        self.inner.with(|s| Ok(s.step() as f64)).map_err(js_error)
     }
 
     /// The configuration, with every default filled in.
     pub fn config(&self) -> Result<JsValue, JsError> {
-        let config = self.with(|s| Ok(s.config().clone())).map_err(js_error)?;
+        let config = self
+            .inner
+            .with(|s| Ok(s.config().clone()))
+            .map_err(js_error)?;
         to_js(&config)
     }
 
@@ -495,7 +508,7 @@ impl Session {
     /// Resolves to the model as a checkpoint file (a `Uint8Array`; offer it as a `.upck`
     /// download). Every method saves this way.
     pub fn save(&self) -> Promise {
-        let job = self.with(|s| Ok(s.save()));
+        let job = self.inner.with(|s| Ok(s.save()));
         future_to_promise(async move {
             let bytes = job.map_err(reject)?.await.map_err(reject)?;
             Ok(js_sys::Uint8Array::from(bytes.as_slice()).into())
@@ -522,6 +535,7 @@ impl Session {
             .transpose()
             .map_err(js_error)?;
         let config = self
+            .inner
             .with(|s| {
                 s.load(&checkpoint, data.as_ref(), &compute)?;
                 Ok(s.config().clone())
@@ -539,37 +553,10 @@ impl Session {
         let job = config::options::<MaskOptions>(&options).and_then(|o| {
             let start = config::index("start", start)?;
             let count = config::count("count", count)?;
-            self.with(|s| s.reconstructions(start, count, o.mask_ratio, o.seed))
+            self.inner
+                .with(|s| s.reconstructions(start, count, o.mask_ratio, o.seed))
         });
-        images_promise(job)
-    }
-
-    /// PixelCNN: resolves to `images` (`count x 784` values in [0, 1], row by row; up to 16
-    /// images) with up to `options.pixels` (default 28, a row) more of the pixels `known` marks
-    /// 0 drawn one at a time in raster order, each from the model given everything before it:
-    /// groups `image` and `known` (the updated mask). Call again with both until `known` is all
-    /// ones: sampling from scratch is `known` all zeros, inpainting the erased pixels' zeros.
-    /// `known` must have one value per pixel of `images`. `options.seed` (default 0) fixes the
-    /// draws.
-    pub fn complete(&self, images: JsValue, known: JsValue, options: JsValue) -> Promise {
-        let job = config::options::<CompleteOptions>(&options).and_then(|o| {
-            let images = config::numbers("images", &images)?;
-            let known = config::numbers("known", &known)?;
-            self.with(|s| s.complete(&images, &known, o.pixels, o.seed))
-        });
-        images_promise(job)
-    }
-
-    /// PixelCNN: resolves to the receptive field of pixel (`row`, `col`): the magnitude of the
-    /// gradient of its logit with respect to every input pixel, over 16 held-out digits,
-    /// scaled to a maximum of 1 (group `gradient`), where it is not zero (group `field`), and
-    /// those 16 digits binarised (group `images`).
-    pub fn receptive_field(&self, row: f64, col: f64) -> Promise {
-        let job = config::index("row", row).and_then(|row| {
-            let col = config::index("col", col)?;
-            self.with(|s| s.receptive_field(row, col))
-        });
-        images_promise(job)
+        promise(job)
     }
 
     /// VAEs: resolves to `count` samples decoded from prior codes drawn with `options.seed`
@@ -578,114 +565,9 @@ impl Session {
     pub fn samples(&self, count: f64, options: JsValue) -> Promise {
         let job = config::options::<SampleOptions>(&options).and_then(|o| {
             let count = config::count("count", count)?;
-            self.with(|s| s.samples(count, o.seed, o.class))
+            self.inner.with(|s| s.samples(count, o.seed, o.class))
         });
-        images_promise(job)
-    }
-
-    /// Resolves to the interpolation between images `a` and `b` (each 784 values in [0, 1],
-    /// row by row: picked from the data or drawn): `options = { frames: 8, mode: "linear" |
-    /// "spherical", classes: [a's, b's] }` (classes for a conditional VAE). Groups `frames` and
-    /// `ends` (the two inputs).
-    pub fn interpolate(&self, a: JsValue, b: JsValue, options: JsValue) -> Promise {
-        let job = config::options::<InterpolateOptions>(&options).and_then(|o| {
-            let (a, b) = (config::pixels("a", &a)?, config::pixels("b", &b)?);
-            self.with(|s| s.interpolate(&a, &b, o.classes, o.frames, o.mode))
-        });
-        images_promise(job)
-    }
-
-    /// Resolves to latent arithmetic on three images: the decoding of `code(a) - code(b) +
-    /// code(c)`. `options = { classes: [a's, b's, c's] }` for a conditional VAE. Groups
-    /// `inputs`, `reconstructions`, `result`.
-    pub fn arithmetic(&self, a: JsValue, b: JsValue, c: JsValue, options: JsValue) -> Promise {
-        let job = config::options::<ArithmeticOptions>(&options).and_then(|o| {
-            let a = config::pixels("a", &a)?;
-            let b = config::pixels("b", &b)?;
-            let c = config::pixels("c", &c)?;
-            self.with(|s| s.arithmetic([&a, &b, &c], o.classes))
-        });
-        images_promise(job)
-    }
-
-    /// A GAN: resolves to the generator's images of the given noise vectors (`count x noise`
-    /// values, a `Float32Array` or an array; `noise` is the session's config field). Group
-    /// `samples`.
-    pub fn generate(&self, noise: JsValue) -> Promise {
-        let job =
-            config::numbers("noise", &noise).and_then(|noise| self.with(|s| s.generate(&noise)));
-        images_promise(job)
-    }
-
-    /// A GAN: resolves to a walk through noise space from the noise drawn with seed `from` to
-    /// that of seed `to` (the seeds of `samples`, so a walk can start and end on two samples
-    /// of the grid): `options = { frames: 8, mode: "linear" | "spherical" }`. Group `frames`.
-    pub fn latent_walk(&self, from: f64, to: f64, options: JsValue) -> Promise {
-        let job = config::options::<WalkOptions>(&options).and_then(|o| {
-            let (from, to) = (config::index("from", from)?, config::index("to", to)?);
-            self.with(|s| s.latent_walk(from as u64, to as u64, o.frames, o.mode))
-        });
-        images_promise(job)
-    }
-
-    /// CycleGAN: resolves to `count` held-out digits from `start` in the source domain of
-    /// `options.direction` (`"x_to_y"`, regular to bold, the default, or `"y_to_x"`),
-    /// translated and translated back: groups `input`, `translated`, `cycled`, and `labels`.
-    pub fn translations(&self, start: f64, count: f64, options: JsValue) -> Promise {
-        let job = config::options::<TranslateOptions>(&options).and_then(|o| {
-            let start = config::index("start", start)?;
-            let count = config::count("count", count)?;
-            self.with(|s| s.translations(start, count, o.direction))
-        });
-        images_promise(job)
-    }
-
-    /// CycleGAN: resolves to `image` (784 values in [0, 1], drawn on the page) translated in
-    /// `options.direction` and back: groups `input`, `translated`, `cycled`.
-    pub fn translate(&self, image: JsValue, options: JsValue) -> Promise {
-        let job = config::options::<TranslateOptions>(&options).and_then(|o| {
-            let image = config::pixels("image", &image)?;
-            self.with(|s| s.translate(&image, o.direction))
-        });
-        images_promise(job)
-    }
-
-    /// A 2-D latent: resolves to the decoded `side x side` grid over +-2 on both axes (group
-    /// `grid`, row by row from the top); `options.class` for a conditional VAE.
-    pub fn manifold(&self, side: f64, options: JsValue) -> Promise {
-        let job = config::options::<SampleOptions>(&options).and_then(|o| {
-            let side = config::count("side", side)?;
-            self.with(|s| s.manifold(side, o.class))
-        });
-        images_promise(job)
-    }
-
-    /// A 2-D latent: resolves to the latent means of `count` held-out images: `{ points: [x0,
-    /// y0, x1, y1, ...], labels, class_names, range }`.
-    pub fn latent_points(&self, count: f64) -> Promise {
-        let job = config::count("count", count).and_then(|n| self.with(|s| s.latent_points(n)));
-        future_to_promise(async move {
-            let points = job.map_err(reject)?.await.map_err(reject)?;
-            to_js(&points).map_err(JsValue::from)
-        })
-    }
-
-    /// A conditional VAE: resolves to one code decoded in every class (group `classes`): the
-    /// code of `image` (784 values) in class `options.class` when an image is given, else a
-    /// prior draw with `options.seed`.
-    pub fn class_sweep(&self, image: JsValue, options: JsValue) -> Promise {
-        let job = config::options::<SampleOptions>(&options).and_then(|o| {
-            let image = if image.is_null() || image.is_undefined() {
-                None
-            } else {
-                let class = o.class.ok_or_else(|| {
-                    Error::config("class", "the class of the given image is needed")
-                })?;
-                Some((config::pixels("image", &image)?, class))
-            };
-            self.with(|s| s.class_sweep(image.as_ref().map(|(px, c)| (px.as_slice(), *c)), o.seed))
-        });
-        images_promise(job)
+        promise(job)
     }
 }
 
@@ -697,87 +579,10 @@ struct SampleOptions {
     class: Option<usize>,
 }
 
-/// Options of `interpolate`.
-#[derive(Debug, Serialize, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct InterpolateOptions {
-    frames: usize,
-    mode: crate::methods::Interpolation,
-    classes: [usize; 2],
-}
-
-impl Default for InterpolateOptions {
-    fn default() -> Self {
-        InterpolateOptions {
-            frames: 8,
-            mode: Default::default(),
-            classes: [0, 0],
-        }
-    }
-}
-
-/// Options of `latent_walk`.
-#[derive(Debug, Serialize, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct WalkOptions {
-    frames: usize,
-    mode: crate::methods::Interpolation,
-}
-
-impl Default for WalkOptions {
-    fn default() -> Self {
-        WalkOptions {
-            frames: 8,
-            mode: Default::default(),
-        }
-    }
-}
-
-/// Options of `translations` and `translate`.
-#[derive(Debug, Default, Serialize, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct TranslateOptions {
-    direction: crate::methods::Direction,
-}
-
 /// Options of `reconstructions`.
 #[derive(Debug, Default, Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 struct MaskOptions {
     mask_ratio: Option<f64>,
     seed: u64,
-}
-
-/// Options of `complete`.
-#[derive(Debug, Serialize, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct CompleteOptions {
-    pixels: usize,
-    seed: u64,
-}
-
-impl Default for CompleteOptions {
-    fn default() -> Self {
-        CompleteOptions {
-            pixels: crate::methods::generative::SIDE,
-            seed: 0,
-        }
-    }
-}
-
-/// Options of `arithmetic`.
-#[derive(Debug, Default, Serialize, serde::Deserialize)]
-#[serde(default, deny_unknown_fields)]
-struct ArithmeticOptions {
-    classes: [usize; 3],
-}
-
-/// The promise of an image operation's result.
-fn images_promise(
-    job: Result<crate::methods::LocalFuture<Result<crate::methods::Images>>>,
-) -> Promise {
-    future_to_promise(async move {
-        let images = job.map_err(reject)?.await.map_err(reject)?;
-        to_js(&images).map_err(JsValue::from)
-    })
 }

@@ -6,8 +6,9 @@ use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::Tensor;
 use unsupervised_playground::Error;
 use unsupervised_playground::backend::Compute;
+use unsupervised_playground::data::TrainingData;
 use unsupervised_playground::data::{DatasetName, ImageSet, subset};
-use unsupervised_playground::methods::{MethodConfig, TrainingData};
+use unsupervised_playground::methods::MethodConfig;
 use unsupervised_playground::session::Session;
 
 /// The shipped MNIST file.

@@ -94,6 +94,7 @@ export async function openPage(browser, server, query = "", {
   const { errors, foreign } = watchPage(page, server);
   await page.addInitScript(recordLongTasks);
   await page.addInitScript(defineInWidget);
+  await page.addInitScript(countWorkerMessages);
   await page.goto(server.url + query);
   // Pages with a backend badge (`<up-backend id="backend">`) wait for the backend to start.
   if (badge) {
@@ -118,6 +119,29 @@ export async function startWidgets(page, ids) {
     }, id, { timeout: 60_000 });
   }
   if (ids.length) await page.evaluate(() => window.scrollTo(0, 0));
+}
+
+/**
+ * Runs in the page before its scripts: counts the messages between the page and its training
+ * worker. `workerMessages()` is `{ sent: { [method]: n }, received: n }` (a request names the
+ * method it calls, see worker.js; every request gets one reply).
+ */
+export function countWorkerMessages() {
+  const counts = { sent: {}, received: 0 };
+  window.workerMessages = () => structuredClone(counts);
+  const Original = window.Worker;
+  if (typeof Original !== "function") return;
+  window.Worker = class extends Original {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", () => counts.received++);
+    }
+    postMessage(message, ...rest) {
+      const method = message?.method ?? "?";
+      counts.sent[method] = (counts.sent[method] ?? 0) + 1;
+      return super.postMessage(message, ...rest);
+    }
+  };
 }
 
 /**

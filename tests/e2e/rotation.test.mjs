@@ -11,10 +11,21 @@ const ctx = useBrowser();
 test("rotation widget trains above chance, evaluates, and stays on its origin", { timeout: 600_000 }, async () => {
   const { page, errors, foreign } = await openPage(ctx.browser, ctx.server, "", { widgets: ["rotation"] });
   console.log("backend:", await page.locator("#backend").textContent());
+  const before = await page.evaluate(() => window.workerMessages());
   // Chance is 25%: wait for the running pretext accuracy to pass 40%.
   const { accuracy, step } = await trainUntil(page, "rotation", 0.4);
   console.log(`pretext accuracy ${accuracy.toFixed(3)} after ${step} steps`);
   assert.ok(accuracy > 0.4 && step > 0);
+  // One round trip per player tick: `train_and_report(n)` is one message to the worker and one
+  // back (it was `train(n)` and `report()`, 4 messages).
+  const after = await page.evaluate(() => window.workerMessages());
+  const calls = (m) => (after.sent[m] ?? 0) - (before.sent[m] ?? 0);
+  const ticks = calls("train_and_report");
+  const perTick = (2 * (ticks + calls("train") + calls("report"))) / ticks;
+  console.log(`worker messages per training tick: ${perTick.toFixed(2)} over ${ticks} ticks`);
+  assert.ok(ticks > 0, "the player trains through train_and_report");
+  assert.ok(perTick < 2.5, `messages per tick ${perTick}`);
+  assert.ok(after.received - before.received >= ticks, "every call is answered");
 
   const { trained, random } = await evaluate(page, "rotation");
   console.log(`probe: trained ${trained.toFixed(3)}, random init ${random.toFixed(3)}`);

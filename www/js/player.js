@@ -1,9 +1,10 @@
 // The training loop of a widget: play / pause / step, owned by JavaScript, one Rust step at a time.
 //
-// Each tick enqueues a few steps (`session.train(n)` returns at once on WebGPU), then awaits one
-// report, which is the only point the page waits for the device. `n` adapts so that a tick
-// takes about 25 ms (on the CPU fallback the steps run inside `train`, in the worker), so reports
-// come often enough to draw.
+// Each tick is one call, `session.train_and_report(n)`: it enqueues `n` steps and resolves to
+// their report, the only point the page waits for the device (in the worker: one message each
+// way). `n` adapts so that the work of a tick, the report's `compute_seconds` (from enqueueing
+// to the values read back, measured where the model lives), is about 25 ms: reports come often
+// enough to draw, and on the main thread a CPU tick never holds the page for long.
 // A generation counter cancels a stale loop when the widget pauses, resets or is rebuilt.
 // Training waits while the widget cannot be seen (scrolled out of view, or the tab hidden) and
 // resumes when it can: a page of many widgets spends the device on the one being read.
@@ -82,13 +83,10 @@ export class Player {
 
   async tick(generation, steps) {
     try {
-      const start = performance.now();
-      await this.session.train(steps);
-      const spent = performance.now() - start;
-      // Adapt the number of steps per tick to the time one `train` call blocks the page.
+      const report = await this.session.train_and_report(steps);
+      const spent = 1000 * report.compute_seconds;
       if (spent < TARGET_MS / 2) this.stepsPerTick = Math.min(this.stepsPerTick * 2, 64);
       else if (spent > TARGET_MS && this.stepsPerTick > 1) this.stepsPerTick = Math.max(1, this.stepsPerTick >> 1);
-      const report = await this.session.report();
       if (generation === this.generation || steps === 1) this.onReport(report);
       return true;
     } catch (error) {

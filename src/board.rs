@@ -20,32 +20,27 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use burn::module::Module;
 use burn::tensor::Tensor;
 use serde::{Deserialize, Serialize};
 use web_time::Instant;
 
-use super::pca::{Projection, project_2d};
-use super::probe::{BASELINE_SEED, encode_paced, labels_tensor, probe_features, random_encoder};
-use super::{Pixels, ProbeConfig, Representation, knn_accuracy};
 use crate::backend::Compute;
-use crate::data::DatasetName;
-use crate::methods::{BOARD, LocalFuture, MethodConfig, Report, TrainingData};
-use crate::nn::{ConvEncoder, ConvEncoderConfig};
+use crate::data::{DatasetName, TrainingData};
+use crate::eval::pca::{Projection, project_2d};
+use crate::eval::probe::{
+    BASELINE_SEED, encode_paced, labels_tensor, probe_features, random_encoder,
+};
+use crate::eval::{Pixels, ProbeConfig, Representation, conv_representation, knn_accuracy};
+use crate::methods::{BOARD, MethodConfig, Report, validate_range};
+use crate::nn::ConvEncoderConfig;
 use crate::pace::Pacer;
 use crate::session::Session;
-use crate::{Error, Result};
+use crate::{Error, LocalFuture, Result};
 
 /// Held-out points drawn in each scatter plot (all of them are scored).
 pub const SCATTER_POINTS: usize = 1000;
 /// The largest training budget one board accepts.
 pub const MAX_STEPS: usize = 100_000;
-
-/// The representation a method hands the board: a frozen copy of `encoder`, its last feature map
-/// averaged to a `grid x grid` grid (1 = over all of space).
-pub fn conv_representation(encoder: &ConvEncoder, grid: usize) -> Box<dyn Representation> {
-    Box::new(encoder.valid().with_grid(grid))
-}
 
 /// The largest read-out grid (the encoder's last feature map is 7x7 on 28x28 images).
 pub const MAX_GRID: usize = 7;
@@ -87,18 +82,8 @@ impl BoardConfig {
     /// Check every field; the error names it.
     pub fn validate(&self, data: &TrainingData) -> Result<()> {
         crate::methods::validate_dataset(self.dataset, data)?;
-        if self.steps == 0 || self.steps > MAX_STEPS {
-            return Err(Error::config(
-                "steps",
-                format!("must be between 1 and {MAX_STEPS}, got {}", self.steps),
-            ));
-        }
-        if self.grid == 0 || self.grid > MAX_GRID {
-            return Err(Error::config(
-                "grid",
-                format!("must be between 1 and {MAX_GRID}, got {}", self.grid),
-            ));
-        }
+        validate_range("steps", self.steps, 1, MAX_STEPS)?;
+        validate_range("grid", self.grid, 1, MAX_GRID)?;
         if self.methods.is_empty() {
             return Err(Error::config(
                 "methods",
@@ -339,9 +324,9 @@ impl Board {
 
     /// Back to untrained methods (the baselines' cached scores stay: training never changes
     /// them).
-    pub fn reset(&mut self) {
+    pub fn reset(&mut self) -> Result<()> {
         for t in &mut self.trainees {
-            t.session.reset();
+            t.session.reset()?;
             t.started = None;
             t.seconds = None;
         }
@@ -351,6 +336,7 @@ impl Board {
         self.cache
             .borrow_mut()
             .retain(|key, _| !names.iter().any(|n| key.starts_with(&format!("{n}@"))));
+        Ok(())
     }
 
     /// What the running [`Board::scores`] is doing (`None` when idle).

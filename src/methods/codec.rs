@@ -4,28 +4,28 @@
 //! (linear and spherical), latent arithmetic, the 2-D manifold grid with the encoded data over
 //! it, the class sweep of a conditional model, and the held-out scores in nats.
 //!
-//! Every operation enqueues its work and reads back once (the latents it must do math on, then
+//! The images it hands back are [`super::images`]. Every operation enqueues its work and reads back once (the latents it must do math on, then
 //! the images): nothing here blocks, so the page stays responsive on the GPU.
+
+use std::fmt;
 
 use burn::module::Module;
 use burn::tensor::activation::sigmoid;
-use burn::tensor::{Device, Tensor, TensorData, Transaction};
+use burn::tensor::{Device, Tensor, TensorData};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
-use rand_distr::StandardNormal;
 use serde::{Deserialize, Serialize};
 
-use super::TrainingData;
+use super::images::{
+    Images, Interpolation, PIXELS, PendingImages, check_frames, interpolation_weights, one_hot,
+    one_hot_row, read_rows, standard_normal,
+};
+use crate::data::TrainingData;
 use crate::losses::{bernoulli_nll, gaussian_kl};
 use crate::nn::EncoderDecoder;
+use crate::readback::ReadFloats;
 use crate::{Error, Result};
 
-/// Side of the images every generative model here reads and writes.
-pub const SIDE: usize = 28;
-/// Pixels of one image.
-pub const PIXELS: usize = SIDE * SIDE;
-/// The most frames an interpolation may have.
-pub const MAX_FRAMES: usize = 64;
 /// The largest manifold grid side.
 pub const MAX_GRID: usize = 24;
 /// The manifold grid spans `[-MANIFOLD_RANGE, MANIFOLD_RANGE]` on both latent axes: +-2 standard
@@ -37,19 +37,6 @@ const CHUNK: usize = 500;
 /// Seed of the noise the evaluation uses (the VAE's sampled latents, the denoising noise): the
 /// same model always gets the same score.
 const EVAL_SEED: u64 = 0xE1B0;
-
-/// How an interpolation moves between two latent codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Interpolation {
-    /// Along the straight line: `(1 - t) a + t b`.
-    #[default]
-    Linear,
-    /// Along the great circle (slerp): the norm of a prior sample concentrates near
-    /// `sqrt(latent)`, and the straight line between two such codes passes closer to the origin,
-    /// where the prior has few typical codes; the arc keeps the norm.
-    Spherical,
-}
 
 /// A frozen encoder-decoder handed out by a session (see `Method::codec`): owned, so an
 /// operation can run while training goes on.
@@ -67,83 +54,6 @@ pub struct Codec {
     pub noise: f64,
     /// The data it trained on (the held-out part is what it reconstructs and is scored on).
     pub data: TrainingData,
-}
-
-/// Image groups read back (inputs and their reconstructions, frames of an interpolation, ...).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Images {
-    /// Image height.
-    pub rows: usize,
-    /// Image width.
-    pub cols: usize,
-    /// Channels per pixel.
-    pub channels: usize,
-    /// The named groups, in order.
-    pub groups: Vec<ImageGroup>,
-    /// The class of each image of the first group when known (data images), else empty.
-    pub labels: Vec<usize>,
-}
-
-impl Images {
-    /// The group called `name`.
-    pub fn group(&self, name: &str) -> Option<&ImageGroup> {
-        self.groups.iter().find(|g| g.name == name)
-    }
-}
-
-/// One named group of images.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ImageGroup {
-    /// `input`, `noisy`, `output`, `frames`, ...
-    pub name: String,
-    /// Images in the group.
-    pub count: usize,
-    /// `count * channels * rows * cols` bytes, 0 = black.
-    pub pixels: Vec<u8>,
-}
-
-/// Image groups still on the device.
-#[derive(Debug)]
-pub struct PendingImages {
-    groups: Vec<(&'static str, Tensor<4>)>,
-    labels: Vec<usize>,
-}
-
-impl PendingImages {
-    /// Groups of images in [0, 1], each `[count, channels, rows, cols]`.
-    pub fn new(groups: Vec<(&'static str, Tensor<4>)>, labels: Vec<usize>) -> Self {
-        PendingImages { groups, labels }
-    }
-
-    /// Read every group back in one transaction.
-    pub async fn read(self) -> Result<Images> {
-        let [_, channels, rows, cols] = self.groups[0].1.dims();
-        let tx = self
-            .groups
-            .iter()
-            .fold(Transaction::default(), |tx, (_, t)| tx.register(t.clone()));
-        let data = tx
-            .execute_async()
-            .await
-            .map_err(|e| Error::Device(format!("reading the images back failed: {e:?}")))?;
-        let groups = self
-            .groups
-            .iter()
-            .zip(data)
-            .map(|((name, t), d)| ImageGroup {
-                name: name.to_string(),
-                count: t.dims()[0],
-                pixels: super::image_bytes(&d),
-            })
-            .collect();
-        Ok(Images {
-            rows,
-            cols,
-            channels,
-            groups,
-            labels: self.labels,
-        })
-    }
 }
 
 /// The encoded held-out images of a 2-D latent, for the scatter over the manifold grid.
@@ -362,24 +272,25 @@ impl Codec {
         )
     }
 
-    /// The decoder's picture of a 2-D latent space: a `side x side` grid of codes spanning
-    /// +-[`MANIFOLD_RANGE`] on both axes (top row = largest second coordinate), decoded.
-    pub fn manifold(&self, side: usize, class: Option<usize>) -> Result<PendingImages> {
+    /// An error naming `latent` unless the latent is 2-D, which `what` needs.
+    fn require_2d(&self, what: &str, hint: &str) -> Result<()> {
         if self.latent != 2 {
             return Err(Error::config(
                 "latent",
                 format!(
-                    "the manifold grid needs a 2-D latent; this model's latent has {} dimensions (train one with latent 2)",
+                    "{what} needs a 2-D latent; this model's latent has {} dimensions{hint}",
                     self.latent
                 ),
             ));
         }
-        if !(2..=MAX_GRID).contains(&side) {
-            return Err(Error::config(
-                "side",
-                format!("must be between 2 and {MAX_GRID}, got {side}"),
-            ));
-        }
+        Ok(())
+    }
+
+    /// The decoder's picture of a 2-D latent space: a `side x side` grid of codes spanning
+    /// +-[`MANIFOLD_RANGE`] on both axes (top row = largest second coordinate), decoded.
+    pub fn manifold(&self, side: usize, class: Option<usize>) -> Result<PendingImages> {
+        self.require_2d("the manifold grid", " (train one with latent 2)")?;
+        super::validate_range("side", side, 2, MAX_GRID)?;
         let classes = self.requested_class(class, side * side)?;
         let at = |i: usize| -MANIFOLD_RANGE + 2.0 * MANIFOLD_RANGE * i as f32 / (side - 1) as f32;
         let codes: Vec<f32> = (0..side)
@@ -394,15 +305,7 @@ impl Codec {
 
     /// The latent means of the first `count` held-out images, with their classes.
     pub async fn latent_points(self, count: usize) -> Result<LatentPoints> {
-        if self.latent != 2 {
-            return Err(Error::config(
-                "latent",
-                format!(
-                    "the scatter needs a 2-D latent; this model's latent has {} dimensions",
-                    self.latent
-                ),
-            ));
-        }
+        self.require_2d("the scatter", "")?;
         let held = &self.data.held_out;
         let count = count.clamp(1, held.len());
         let labels: Vec<usize> = held.labels[..count].iter().map(|&l| l as usize).collect();
@@ -414,12 +317,7 @@ impl Codec {
             })
             .collect();
         let codes = Tensor::cat(codes, 0);
-        let points = codes
-            .into_data_async()
-            .await
-            .map_err(|e| Error::Device(format!("reading the latent codes back failed: {e:?}")))?
-            .iter::<f32>()
-            .collect();
+        let points = codes.read_floats("latent codes").await?;
         Ok(LatentPoints {
             points,
             labels,
@@ -544,11 +442,8 @@ impl Codec {
         }
         let sums: Vec<f32> = sums
             .expect("at least one chunk")
-            .into_data_async()
-            .await
-            .map_err(|e| Error::Device(format!("reading the scores back failed: {e:?}")))?
-            .iter::<f32>()
-            .collect();
+            .read_floats("scores")
+            .await?;
         let mean = |i: usize| sums[i] as f64 / n as f64;
         let conditional = if self.conditional {
             Some(self.conditional_score().await?)
@@ -574,12 +469,7 @@ impl Codec {
         let classes: Vec<usize> = (0..k).flat_map(|c| std::iter::repeat_n(c, per)).collect();
         let samples = self.decode(self.prior_codes(k * per, EVAL_SEED), &classes);
         let right = judge.agrees(samples, &classes); // [k * per] of 0/1
-        let right: Vec<f32> = right
-            .into_data_async()
-            .await
-            .map_err(|e| Error::Device(format!("reading the classes back failed: {e:?}")))?
-            .iter::<f32>()
-            .collect();
+        let right: Vec<f32> = right.read_floats("classes").await?;
         let per_class: Vec<f64> = right
             .chunks(per)
             .map(|c| c.iter().map(|&v| v as f64).sum::<f64>() / per as f64)
@@ -598,161 +488,35 @@ pub const MAX_LATENT: usize = 64;
 
 /// A latent size is 1 to [`MAX_LATENT`].
 pub fn validate_latent(latent: usize) -> Result<()> {
-    if !(1..=MAX_LATENT).contains(&latent) {
-        return Err(Error::config(
-            "latent",
-            format!("must be between 1 and {MAX_LATENT}, got {latent}"),
-        ));
-    }
-    Ok(())
+    super::validate_range("latent", latent, 1, MAX_LATENT)
 }
 
 /// Samples drawn per class to score a conditional model.
 pub const CONDITIONAL_SAMPLES: usize = 100;
 
-/// An interpolation needs both ends and at most [`MAX_FRAMES`].
-pub fn check_frames(frames: usize) -> Result<()> {
-    if !(2..=MAX_FRAMES).contains(&frames) {
-        return Err(Error::config(
-            "frames",
-            format!("must be between 2 and {MAX_FRAMES} (both ends included), got {frames}"),
-        ));
-    }
-    Ok(())
-}
-
-/// The weights `(w_a, w_b)` of the point at `t` in [0, 1] between codes `a` and `b`.
-pub fn interpolation_weights(a: &[f32], b: &[f32], t: f32, mode: Interpolation) -> (f32, f32) {
-    let linear = (1.0 - t, t);
-    if mode == Interpolation::Linear {
-        return linear;
-    }
-    let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt();
-    let (na, nb) = (norm(a), norm(b));
-    if na < 1e-6 || nb < 1e-6 {
-        return linear;
-    }
-    let cos = (a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>() / (na * nb)).clamp(-1.0, 1.0);
-    let theta = cos.acos();
-    let sin = theta.sin();
-    // (Anti-)parallel codes: the arc is not defined by the two ends; the line is the limit.
-    if sin.abs() < 1e-4 {
-        return linear;
-    }
-    (((1.0 - t) * theta).sin() / sin, (t * theta).sin() / sin)
-}
-
-/// One image's pixels from the page (picked from the data or drawn on a canvas), checked:
-/// exactly 28 x 28 values, each in [0, 1].
-///
-/// # Shapes
-/// - output: `[1, 1, 28, 28]`
-pub fn image_tensor(field: &str, pixels: &[f32], device: &Device) -> Result<Tensor<4>> {
-    if pixels.len() != PIXELS {
-        return Err(Error::config(
-            field,
-            format!(
-                "must be a {SIDE} x {SIDE} image ({PIXELS} values in [0, 1], row by row), got {} values",
-                pixels.len()
-            ),
-        ));
-    }
-    if let Some((i, v)) = pixels
-        .iter()
-        .enumerate()
-        .find(|(_, v)| !v.is_finite() || !(0.0..=1.0).contains(*v))
-    {
-        return Err(Error::config(
-            field,
-            format!("pixel {i} is {v}; every value must be in [0, 1]"),
-        ));
-    }
-    Ok(Tensor::from_data(
-        TensorData::new(pixels.to_vec(), [1, 1, SIDE, SIDE]),
-        device,
-    ))
-}
-
-/// `n` draws from the standard normal on a seeded generator: codes and noise that depend only on
-/// their seed, drawn on the host so they never advance the device's training random stream.
-pub fn standard_normal(rng: &mut StdRng, n: usize) -> Vec<f32> {
-    (0..n).map(|_| rng.sample(StandardNormal)).collect()
-}
-
-/// One-hot rows of `classes` on `device`.
-///
-/// # Shapes
-/// - output: `[classes.len(), k]`
-pub fn one_hot(classes: &[usize], k: usize, device: &Device) -> Tensor<2> {
-    let values: Vec<f32> = classes.iter().flat_map(|&c| one_hot_row(c, k)).collect();
-    Tensor::from_data(TensorData::new(values, [classes.len(), k]), device)
-}
-
-fn one_hot_row(class: usize, k: usize) -> Vec<f32> {
-    (0..k).map(|j| if j == class { 1.0 } else { 0.0 }).collect()
-}
-
-/// Read a small `[n, d]` tensor back as rows.
-async fn read_rows(t: Tensor<2>, what: &str) -> Result<Vec<Vec<f32>>> {
-    let [_, d] = t.dims();
-    let values: Vec<f32> = t
-        .into_data_async()
-        .await
-        .map_err(|e| Error::Device(format!("reading the {what} back failed: {e:?}")))?
-        .iter::<f32>()
-        .collect();
-    Ok(values.chunks(d.max(1)).map(|r| r.to_vec()).collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn slerp_keeps_the_norm_of_orthogonal_unit_codes_and_ends_at_the_ends() {
-        let (a, b) = ([1.0, 0.0], [0.0, 1.0]);
-        let (wa, wb) = interpolation_weights(&a, &b, 0.5, Interpolation::Spherical);
-        assert!(((wa * wa + wb * wb).sqrt() - 1.0).abs() < 1e-5, "{wa} {wb}");
-        let (wa, wb) = interpolation_weights(&a, &b, 0.5, Interpolation::Linear);
-        assert_eq!((wa, wb), (0.5, 0.5));
-        for mode in [Interpolation::Linear, Interpolation::Spherical] {
-            let (wa, wb) = interpolation_weights(&a, &b, 0.0, mode);
-            assert!((wa - 1.0).abs() < 1e-6 && wb.abs() < 1e-6);
-            let (wa, wb) = interpolation_weights(&a, &b, 1.0, mode);
-            assert!(wa.abs() < 1e-6 && (wb - 1.0).abs() < 1e-6);
+impl fmt::Display for GenerativeEvaluation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "held-out reconstruction ({} images): {:.2} nats/image, MSE {:.5} per pixel",
+            self.held_out, self.reconstruction_nats, self.mse
+        )?;
+        if let (Some(kl), Some(elbo)) = (self.kl_nats, self.negative_elbo) {
+            write!(
+                f,
+                "\nheld-out KL {kl:.2} nats/image; negative ELBO {elbo:.2} nats/image"
+            )?;
         }
-        // Parallel codes fall back to the line instead of dividing by sin(0).
-        let w = interpolation_weights(&a, &a, 0.3, Interpolation::Spherical);
-        assert_eq!(w, (0.7, 0.3));
-    }
-
-    #[test]
-    fn standard_normal_has_mean_0_and_variance_1() {
-        let v = standard_normal(&mut StdRng::seed_from_u64(1), 20_000);
-        let mean = v.iter().sum::<f32>() / v.len() as f32;
-        let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / v.len() as f32;
-        assert!(
-            mean.abs() < 0.03 && (var - 1.0).abs() < 0.05,
-            "{mean} {var}"
-        );
-    }
-
-    #[test]
-    fn drawn_images_of_the_wrong_size_or_range_are_refused() {
-        let device = Device::flex();
-        let e = image_tensor("a", &[0.5; 100], &device).unwrap_err();
-        assert!(
-            e.to_string().starts_with("a: must be a 28 x 28 image"),
-            "{e}"
-        );
-        let mut px = vec![0.0; PIXELS];
-        px[5] = f32::NAN;
-        let e = image_tensor("b", &px, &device).unwrap_err();
-        assert!(e.to_string().contains("pixel 5 is NaN"), "{e}");
-        px[5] = 1.0;
-        assert_eq!(
-            image_tensor("b", &px, &device).unwrap().dims(),
-            [1, 1, 28, 28]
-        );
+        if let Some(c) = &self.conditional {
+            write!(
+                f,
+                "\nconditional samples labelled as the requested class by the pixel probe: {:.1}% ({} per class: {}); the probe's held-out accuracy on real images {:.1}%",
+                100.0 * c.requested_class,
+                c.samples_per_class,
+                crate::eval::percentages(&c.per_class, 0),
+                100.0 * c.classifier_accuracy
+            )?;
+        }
+        Ok(())
     }
 }
