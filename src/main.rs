@@ -244,10 +244,12 @@ mod cli {
     }
 
     fn board(args: &BoardArgs) -> Result<()> {
-        let mut config: BoardConfig = serde_json::from_value(serde_json::json!({
+        let settings = serde_json::json!({
             "dataset": args.dataset, "steps": args.steps, "seed": args.seed, "k": args.k, "grid": args.grid,
-        }))
-        .map_err(|e| Error::config("dataset", e))?;
+        });
+        // A refused setting names its own field (`dataset`, `k`, ...).
+        let mut config: BoardConfig = serde_path_to_error::deserialize(settings)
+            .map_err(|e| Error::config(e.path().to_string(), e.into_inner()))?;
         if let Some(methods) = &args.methods {
             config.methods = methods.split(',').map(|m| m.trim().to_string()).collect();
         }

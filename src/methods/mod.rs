@@ -2,15 +2,15 @@
 //! trait every session drives, the [`Trainer`] every network is trained with, the config checks
 //! and the report / example / evaluation types.
 //!
-//! Rust owns one step, the caller owns the loop: [`Method::train`] only enqueues work on the
-//! device (forward, backward, optimizer update) and never reads a tensor back. Values reach the
-//! host once per report, through one asynchronous [`burn::tensor::Transaction`].
+//! Rust owns one step, the caller owns the loop: [`Method::train_step`] only enqueues work on
+//! the device (forward, backward, optimizer update) and never reads a tensor back. Values reach
+//! the host once per report, through one asynchronous [`burn::tensor::Transaction`].
 //!
-//! A method is its own file plus its `pub mod` and its line in the registry below. What only one method does (a
-//! GAN's latent walk, the GPT's writing, CLIP's zero-shot captions) is a plain method of its
-//! type, which the session reaches with [`crate::session::Session::downcast`] and `web/<method>.rs`
-//! binds to JavaScript; what several share (a codec, a representation, samples) is part of the
-//! trait.
+//! A method is its own file plus its `pub mod` and its line in the registry below. What only
+//! one method does (a GAN's latent walk, the GPT's writing, CLIP's zero-shot captions) is a
+//! plain method of its type, which the session reaches with
+//! [`crate::session::Session::downcast`] and `web/<method>.rs` binds to JavaScript; what several
+//! share (a codec, a representation, samples) is part of the trait.
 
 // The methods, one file each.
 pub mod autoencoder;
