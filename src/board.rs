@@ -26,11 +26,12 @@ use web_time::Instant;
 
 use crate::backend::Compute;
 use crate::data::{DatasetName, TrainingData};
+use crate::eval::knn::fair_knn;
 use crate::eval::pca::{Projection, project_2d};
 use crate::eval::probe::{
     BASELINE_SEED, encode_paced, labels_tensor, probe_features, random_encoder,
 };
-use crate::eval::{Pixels, ProbeConfig, Representation, conv_representation, knn_accuracy};
+use crate::eval::{Pixels, ProbeConfig, Representation, conv_representation};
 use crate::methods::{BOARD, MethodConfig, Report, validate_range};
 use crate::nn::ConvEncoderConfig;
 use crate::pace::Pacer;
@@ -55,7 +56,8 @@ pub struct BoardConfig {
     pub steps: usize,
     /// Seed of every method's init and batch order.
     pub seed: u64,
-    /// Neighbours of the kNN classifier.
+    /// Neighbours of the kNN classifier: 0 (the default) chooses them per representation on the
+    /// labelled images (see [`fair_knn`]); a positive `k` is used for every contender.
     pub k: usize,
     /// Side of the grid every encoder's last feature map is averaged to: 1 keeps only what the
     /// channels detect (64 features), 3 also where (576), which even random weights do well.
@@ -71,7 +73,7 @@ impl Default for BoardConfig {
             dataset: DatasetName::Mnist,
             steps: 300,
             seed: 42,
-            k: 20,
+            k: 0,
             grid: 1,
             methods: BOARD.iter().map(|m| m.to_string()).collect(),
         }
@@ -104,11 +106,11 @@ impl BoardConfig {
                 return Err(Error::config("methods", format!("{m:?} is named twice")));
             }
         }
-        if self.k == 0 || self.k > data.train.len() {
+        if self.k > data.train.len() {
             return Err(Error::config(
                 "k",
                 format!(
-                    "must be between 1 and the {} training images, got {}",
+                    "must be 0 (chosen on the labelled images) or at most the {} training images, got {}",
                     data.train.len(),
                     self.k
                 ),
@@ -162,6 +164,9 @@ pub struct ContenderScores {
     pub knn: f64,
     /// `[probe, knn]` of each run: one per random init, one for the others.
     pub runs: Vec<[f64; 2]>,
+    /// The neighbours each run's kNN used (chosen on its labelled images unless the board's
+    /// `k` is fixed).
+    pub knn_k: Vec<usize>,
     /// The first run's held-out features on their first two principal components.
     pub pca: Projection,
 }
@@ -175,7 +180,7 @@ pub struct BoardScores {
     pub labelled: usize,
     /// Held-out images everything was scored on.
     pub held_out: usize,
-    /// kNN's neighbours.
+    /// The board's `k`: 0 when each contender's is chosen (see [`ContenderScores::knn_k`]).
     pub k: usize,
     /// Steps each method was given.
     pub budget: usize,
@@ -195,8 +200,8 @@ struct Cached {
     labelled: Option<Tensor<2>>,
     held_out: Option<Tensor<2>>,
     pca: Option<Projection>,
-    /// `[probe, knn]` per number of labels.
-    scores: HashMap<usize, [f64; 2]>,
+    /// `[probe, knn]` and kNN's `k` per number of labels.
+    scores: HashMap<usize, ([f64; 2], usize)>,
 }
 
 /// A contender as [`Board::scores`] sees it: its representations, and what it says about them.
@@ -356,7 +361,7 @@ impl Board {
             ));
         }
         let labelled = ((fraction * train as f64).round() as usize).clamp(1, train);
-        if self.config.k > labelled {
+        if self.config.k > 0 && self.config.k > labelled {
             return Err(Error::config(
                 "k",
                 format!(
@@ -453,6 +458,7 @@ async fn score_contender(
 ) -> Result<ContenderScores> {
     let mut pacer = Pacer::new();
     let mut runs = Vec::with_capacity(contender.runs.len());
+    let mut knn_k = Vec::with_capacity(contender.runs.len());
     let mut pca = None;
     let mut dim = 0;
     let total = contender.runs.len();
@@ -474,7 +480,7 @@ async fn score_contender(
             }
         };
         dim = held.dims()[1];
-        let score = match entry.scores.get(&labelled) {
+        let (score, k_used) = match entry.scores.get(&labelled) {
             Some(score) => *score,
             None => {
                 let cached = entry.labelled.clone().filter(|t| t.dims()[0] >= labelled);
@@ -502,6 +508,7 @@ async fn score_contender(
         }
         cache.borrow_mut().insert(key.clone(), entry);
         runs.push(score);
+        knn_k.push(k_used);
         pacer.breathe().await;
     }
     let mean = |j: usize| runs.iter().map(|r| r[j]).sum::<f64>() / runs.len().max(1) as f64;
@@ -513,12 +520,14 @@ async fn score_contender(
         dim,
         probe: mean(0),
         knn: mean(1),
+        knn_k,
         pca: pca.ok_or_else(|| Error::data("board", "a contender has no representation"))?,
         runs,
     })
 }
 
-/// `[probe, knn]` held-out accuracies of features fitted on the first `labelled` labels.
+/// `[probe, knn]` held-out accuracies of features fitted on the first `labelled` labels, and
+/// the `k` kNN used (`k`, or chosen on the labelled images when `k` is 0).
 ///
 /// # Shapes
 /// - labelled_features: `[labelled, d]`, held_out: `[m, d]`
@@ -528,7 +537,7 @@ async fn score_features(
     data: &TrainingData,
     labelled: usize,
     k: usize,
-) -> Result<[f64; 2]> {
+) -> Result<([f64; 2], usize)> {
     let config = ProbeConfig {
         labelled,
         ..ProbeConfig::default()
@@ -542,13 +551,14 @@ async fn score_features(
         &config,
     )
     .await?;
-    let knn = knn_accuracy(
+    let knn = fair_knn(
         labelled_features,
         &data.train.labels[..labelled],
         held_out,
         &data.held_out.labels,
-        k,
+        data.class_names.len(),
+        (k > 0).then_some(k),
     )
     .await?;
-    Ok([probe, knn])
+    Ok(([probe, knn.accuracy], knn.k))
 }

@@ -105,8 +105,8 @@ mod cli {
         /// Seed of every method.
         #[arg(long, default_value_t = 42)]
         seed: u64,
-        /// Neighbours of kNN.
-        #[arg(long, default_value_t = 20)]
+        /// Neighbours of kNN (0: chosen per representation on the labelled images).
+        #[arg(long, default_value_t = 0)]
         k: usize,
         /// Read-out grid: every encoder's last feature map averaged to grid x grid.
         #[arg(long, default_value_t = 1)]
@@ -315,8 +315,9 @@ mod cli {
                 } else {
                     String::new()
                 };
+                let ks: Vec<String> = c.knn_k.iter().map(|k| k.to_string()).collect();
                 println!(
-                    "| {} | {} | {} | {} | {:.2}%{} | {:.2}% | {:.0}% |",
+                    "| {} | {} | {} | {} | {:.2}%{} | {:.2}% (k {}) | {:.0}% |",
                     c.name,
                     c.dim,
                     c.steps,
@@ -324,6 +325,7 @@ mod cli {
                     100.0 * c.probe,
                     runs,
                     100.0 * c.knn,
+                    ks.join(" "),
                     100.0 * (c.pca.explained[0] + c.pca.explained[1])
                 );
             }

@@ -23,6 +23,13 @@ fn methods(names: &[&str]) -> BoardConfig {
     }
 }
 
+fn methods_with_k(names: &[&str], k: usize) -> BoardConfig {
+    BoardConfig {
+        k,
+        ..methods(names)
+    }
+}
+
 fn field_of(e: Error) -> String {
     match e {
         Error::Config { field, .. } => field,
@@ -84,6 +91,8 @@ fn board_trains_each_method_to_the_budget_then_scores_every_contender() {
         assert!(c.pca.explained[0] >= c.pca.explained[1] && c.pca.explained[0] > 0.0);
         let expected_runs = if c.name == "random init" { 5 } else { 1 };
         assert_eq!(c.runs.len(), expected_runs, "{}", c.name);
+        // A fixed k is every run's.
+        assert_eq!(c.knn_k, vec![5; expected_runs], "{}", c.name);
         assert_eq!(c.baseline, c.steps == 0, "{}", c.name);
         if !c.baseline {
             assert_eq!(c.steps, 3);
@@ -119,6 +128,30 @@ fn board_trains_each_method_to_the_budget_then_scores_every_contender() {
     assert_eq!((r.total_steps, r.trained), (0, 0));
 }
 
+/// `k: 0` (the default): each run's kNN takes the k its labelled images choose, at most the
+/// labelled images per class, and the board says so.
+#[test]
+fn the_default_board_chooses_k_on_the_labelled_images() {
+    let compute = Compute::cpu(None);
+    let data = common::small_mnist(600, &compute);
+    assert_eq!(BoardConfig::default().k, 0);
+    let board = Board::new(methods_with_k(&["rotation"], 0), &data, &compute).unwrap();
+    // 10% of 480: 48 labels, 4 or 5 a class.
+    let scores = pollster::block_on(board.scores(0.1).unwrap()).unwrap();
+    assert_eq!((scores.k, scores.labelled), (0, 48));
+    for c in &scores.contenders {
+        assert_eq!(c.knn_k.len(), c.runs.len(), "{}", c.name);
+        for &k in &c.knn_k {
+            assert!(
+                unsupervised_playground::eval::knn::K_CANDIDATES.contains(&k) && k <= 4,
+                "{}: k {k}",
+                c.name
+            );
+        }
+        assert!((0.1..=1.0).contains(&c.knn), "{c:?}");
+    }
+}
+
 #[test]
 fn bad_settings_are_refused_naming_the_field() {
     let compute = Compute::cpu(None);
@@ -126,7 +159,8 @@ fn bad_settings_are_refused_naming_the_field() {
     for (config, field) in [
         (config(0, 20), "steps"),
         (config(100_001, 20), "steps"),
-        (config(10, 0), "k"),
+        // At most the training part (2,080 images here); 0 chooses k.
+        (config(10, 2081), "k"),
         (config(10, 100_000), "k"),
         (
             BoardConfig {

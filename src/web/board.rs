@@ -1,7 +1,7 @@
 //! The representation board's binding (see `crate::board` for the protocol):
 //!
 //! ```js
-//! const board = create_board({ dataset: "mnist", steps: 300, seed: 42, k: 20 });
+//! const board = create_board({ dataset: "mnist", steps: 300, seed: 42, k: 0 });  // k 0: chosen per representation
 //! while (!(await (board.train(20), board.report())).done) {}  // the page owns the loop
 //! const scores = await board.scores(0.1);                     // 10% of the training labels
 //! board.status();                                             // "scoring jigsaw" while scoring
@@ -17,7 +17,8 @@ use crate::Result;
 use crate::session::PendingReport;
 
 /// Create a representation board: `{ dataset, steps, seed, k }`, each optional (defaults
-/// mnist, 300, 42, 20). Builds every board method; a wrong field is an error naming it.
+/// mnist, 300, 42, and k 0: chosen per representation). Builds every board method; a wrong
+/// field is an error naming it.
 #[wasm_bindgen]
 pub fn create_board(config: JsValue) -> Result<Board, JsError> {
     let config = config::board_config(&config).map_err(js_error)?;

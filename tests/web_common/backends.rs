@@ -176,7 +176,8 @@ pub async fn board_bad_input_is_refused() {
     let cases: Vec<(JsValue, &str)> = vec![
         (obj(&[("steps", 0.into())]), "steps"),
         (obj(&[("steps", f64::NAN.into())]), "steps"),
-        (obj(&[("k", 0.into())]), "k"),
+        (obj(&[("k", (-1).into())]), "k"),
+        (obj(&[("k", 1e9.into())]), "k"),
         (obj(&[("grid", 9.into())]), "grid"),
         (obj(&[("dataset", "cifar".into())]), "dataset"),
         (obj(&[("stepz", 10.into())]), "stepz"),

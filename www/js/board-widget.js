@@ -181,7 +181,7 @@ export class BoardWidget {
     const table = this.root.querySelector("table.board");
     this.field("labelled").textContent = s.labelled;
     this.field("held_out").textContent = s.held_out;
-    this.field("k").textContent = s.k;
+    this.field("k").textContent = s.k > 0 ? `k = ${s.k}` : "k chosen per representation on the labelled images";
     this.field("budget").textContent = s.budget;
     const body = table.querySelector("tbody");
     body.replaceChildren(...s.contenders.map((c) => {
@@ -194,7 +194,7 @@ export class BoardWidget {
       const cells = [
         c.baseline ? `${c.name} (baseline)` : c.name, c.dim,
         c.baseline ? "–" : c.steps, c.seconds == null ? "–" : `${c.seconds.toFixed(1)} s`,
-        pct(c.probe) + spread(0), pct(c.knn) + spread(1),
+        pct(c.probe) + spread(0), `${pct(c.knn)}${spread(1)} (k = ${[...new Set(c.knn_k)].join(", ")})`,
       ];
       for (const text of cells) {
         const td = document.createElement("td");
