@@ -83,13 +83,7 @@ async fn choose_k(labelled: Tensor<2>, labels: &[u8], classes: usize) -> Result<
     for start in (0..validation).step_by(CHUNK) {
         pacer.breathe().await;
         let end = (start + CHUNK).min(validation);
-        let sims = rows
-            .clone()
-            .narrow(0, start, end - start)
-            .matmul(all.clone()); // [c, n]
-        let (_, nearest) = sims.topk_with_indices(reach, 1); // [c, reach]
-        let nearest = nearest.into_data_async().read_back("neighbours").await?;
-        let nearest: Vec<usize> = nearest.iter::<i64>().map(|i| i as usize).collect();
+        let nearest = nearest(rows.clone().narrow(0, start, end - start), &all, reach).await?;
         for (row, neighbours) in nearest.chunks(reach).enumerate() {
             let me = start + row;
             let others: Vec<u8> = neighbours
@@ -140,14 +134,8 @@ pub async fn knn_accuracy(
     for start in (0..m).step_by(CHUNK) {
         pacer.breathe().await;
         let end = (start + CHUNK).min(m);
-        let sims = held_out
-            .clone()
-            .narrow(0, start, end - start)
-            .matmul(labelled.clone()); // [c, n]
-        let (_, nearest) = sims.topk_with_indices(k, 1); // [c, k], most similar first
-        let nearest = nearest.into_data_async().read_back("neighbours").await?;
-        let nearest: Vec<usize> = nearest.iter::<i64>().map(|i| i as usize).collect();
-        for (row, neighbours) in nearest.chunks(k).enumerate() {
+        let queries = held_out.clone().narrow(0, start, end - start);
+        for (row, neighbours) in nearest(queries, &labelled, k).await?.chunks(k).enumerate() {
             let votes: Vec<u8> = neighbours.iter().map(|&j| labels[j]).collect();
             if majority(&votes) == truth[start + row] {
                 hits += 1;
@@ -155,6 +143,17 @@ pub async fn knn_accuracy(
         }
     }
     Ok(hits as f64 / m as f64)
+}
+
+/// The indices of each query's `k` most similar keys, most similar first, row after row.
+///
+/// # Shapes
+/// - queries: `[c, d]` unit rows, keys: `[d, n]` unit columns
+async fn nearest(queries: Tensor<2>, keys: &Tensor<2>, k: usize) -> Result<Vec<usize>> {
+    let sims = queries.matmul(keys.clone()); // [c, n]
+    let (_, nearest) = sims.topk_with_indices(k, 1); // [c, k]
+    let nearest = nearest.into_data_async().read_back("neighbours").await?;
+    Ok(nearest.iter::<i64>().map(|i| i as usize).collect())
 }
 
 /// The most frequent label of `votes` (ordered nearest first); ties go to the tied label that
