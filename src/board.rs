@@ -29,7 +29,7 @@ use crate::data::{DatasetName, TrainingData};
 use crate::eval::knn::fair_knn;
 use crate::eval::pca::{Projection, project_2d};
 use crate::eval::probe::{
-    BASELINE_SEED, encode_paced, labels_tensor, probe_features, random_encoder,
+    BASELINE_SEED, encode_more, encode_paced, labels_tensor, probe_features, random_encoder,
 };
 use crate::eval::{Pixels, ProbeConfig, Representation, conv_representation};
 use crate::methods::{BOARD, MethodConfig, Report, validate_range};
@@ -483,16 +483,11 @@ async fn score_contender(
         let (score, k_used) = match entry.scores.get(&labelled) {
             Some(score) => *score,
             None => {
-                let cached = entry.labelled.clone().filter(|t| t.dims()[0] >= labelled);
-                let features = match cached {
-                    Some(t) => t,
-                    None => {
-                        let t =
-                            encode_paced(repr.as_ref(), &data.train, labelled, &mut pacer).await;
-                        entry.labelled = Some(t.clone());
-                        t
-                    }
-                };
+                // Only the labelled images not encoded yet (a larger fraction than before).
+                let known = entry.labelled.clone();
+                let features =
+                    encode_more(repr.as_ref(), &data.train, known, labelled, &mut pacer).await;
+                entry.labelled = Some(features.clone());
                 let features = features.narrow(0, 0, labelled);
                 let score = score_features(features, held.clone(), data, labelled, k).await?;
                 entry.scores.insert(labelled, score);

@@ -1,8 +1,9 @@
 //! Pacing of long computations, so a page that runs them stays responsive.
 //!
 //! In the browser, burn's CPU backend computes every op synchronously on the page's thread, and
-//! its asynchronous read-backs resolve at once: an evaluation (six probe fits of 1,000 iterations)
-//! would hold the thread for many seconds, long enough that the tab freezes and clicks are lost.
+//! its asynchronous read-backs resolve at once: an evaluation (a dozen probe fits, each tens of
+//! passes over the features) would hold the thread for seconds, long enough that the tab freezes
+//! and clicks are lost.
 //! Long loops therefore call [`Pacer::breathe`] between iterations. Once the loop has held the
 //! thread for [`SLICE`], `breathe` hands the event loop one turn through the yielder the browser
 //! boundary registered with [`set_yielder`]. Natively nothing is registered and `breathe` only

@@ -2,6 +2,7 @@
 
 pub mod cluster;
 pub mod knn;
+pub mod lbfgs;
 pub mod pca;
 pub mod probe;
 
