@@ -28,9 +28,14 @@ export class BoardWidget {
     watchVisibility(root, (visible) => {
       this.onScreen = visible;
       this.player?.setVisible(visible);
+      if (visible) this.prescore();
     }, this.life.signal);
     this.scores = null;
     this.scoring = false;
+    // The fractions scored (or failed in the background) since the board last changed, and the
+    // background scoring in flight.
+    this.scored = new Set();
+    this.background = null;
     this.lost = null;
     followBackend(this, this.life.signal);
     applyValues(this.form, this.life.fromAddress(), `the page address (#${this.life.key}.…)`);
@@ -125,6 +130,8 @@ export class BoardWidget {
 
   clear() {
     this.scores = null;
+    this.scored = new Set();
+    delete this.root.dataset.scored;
     this.field("status").textContent = `Ready: ${this.config().steps} steps for each method, then scores.`;
     this.field("progress").value = 0;
     this.root.querySelector("table.board").hidden = true;
@@ -157,7 +164,12 @@ export class BoardWidget {
     }, 200);
     try {
       const started = performance.now();
+      // A fraction not scored yet waits for the background scoring (one at a time, and it may be
+      // this fraction's); a scored one is only read from the board's cache.
+      if (!this.scored.has(fraction)) await this.background;
+      const scored = this.scored;
       this.scores = await this.board.scores(fraction);
+      this.markScored(scored, fraction);
       performance.mark("board:scored");
       this.render(this.scores, (performance.now() - started) / 1000);
     } catch (error) {
@@ -167,6 +179,33 @@ export class BoardWidget {
       this.scoring = false;
       this.setEnabled(true);
     }
+    this.prescore();
+  }
+
+  /**
+   * While the class reads one fraction's scores, the board scores the control's other fractions
+   * in the background (the board caches them), so that changing the fraction shows them at once.
+   * One at a time, only while the board is on screen and neither training nor scoring; an error
+   * is left for the scoring the student asks for to show.
+   */
+  async prescore() {
+    while (!this.background && this.board && this.scores && this.onScreen && !this.scoring &&
+      !this.player?.playing && !this.life.ended) {
+      const scored = this.scored;
+      const next = [...this.form.elements.fraction.options].map((o) => Number(o.value)).find((f) => !scored.has(f));
+      if (next === undefined) return;
+      const board = this.board;
+      this.background = board.scores(next).then(() => this.markScored(scored, next), () => scored.add(next))
+        .finally(() => (this.background = null));
+      await this.background;
+      if (board !== this.board) return;
+    }
+  }
+
+  /** Record a scored fraction; the widget's `data-scored` lists the current board's (tests wait on it). */
+  markScored(scored, fraction) {
+    scored.add(fraction);
+    if (scored === this.scored) this.root.dataset.scored = [...scored].sort((a, b) => a - b).join(" ");
   }
 
   rescore() {
