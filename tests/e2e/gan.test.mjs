@@ -28,6 +28,9 @@ test("DCGAN: pretrained samples at once, a latent walk, training, evaluation", {
   console.log(`page load -> first sample grid (pretrained DCGAN): ${(first / 1000).toFixed(2)} s`);
   assert.match(await page.locator("#gan [data-model-status]").textContent(), /DCGAN on MNIST digits, trained 4000 steps/);
   assert.equal(await page.locator("#gan .error").isHidden(), true);
+  // The first walk is drawn after the grid (the grid is what the first-samples mark times).
+  await page.waitForFunction(() => inWidget("gan", "canvas[data-walk]").dataset.frames === "10",
+    null, { timeout: 120_000 });
   assert.equal(await page.locator("#gan canvas[data-walk]").getAttribute("data-frames"), "10");
 
   // Walk on: the walk starts where the last one ended.

@@ -55,9 +55,9 @@ export class GanWidget extends PretrainedWidget {
       const images = await this.session.samples(this.exampleCount, { seed: GRID_SEED });
       drawGroupGrid(this.grid, images, "samples", 8);
       this.grid.dataset.samples = images.groups[0].count;
+      performance.mark("gan:first-samples");
       this.addSnapshot(images);
       await this.drawWalk();
-      performance.mark("gan:first-samples");
     } catch (error) {
       this.showError(error);
     }
